@@ -1,0 +1,72 @@
+// Float32 and int8 kernels for single ops on contiguous NHWC buffers (batch 1).
+//
+// Every op has two implementations: a naive reference (the specification, used by
+// tests) and a fast path (im2col/direct loops the compiler vectorises, oneTBB over rows
+// or channels). The fast path must equal the reference bit for bit in int8 and within
+// 1e-5 relative in float.
+//
+// int8 follows TensorFlow Lite's int8 scheme: per-channel symmetric weights, int32 bias,
+// per-tensor asymmetric activations, requantisation by a fixed-point multiplier and shift
+// with TFLite's rounding (SaturatingRoundingDoublingHighMul + RoundingDivideByPOT), and
+// the fused activation applied as a clamp in the quantised domain.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "tinydet/graph.h"
+
+namespace tinydet {
+
+enum class KernelImpl : uint8_t { Reference = 0, Fast = 1 };
+
+/// Where an op runs. Geometry is separate from the Op so a patch executor can run the
+/// same op (same weights) on a sub-region with its own shapes and padding.
+struct OpGeometry {
+  std::vector<Shape> inputs;
+  Shape output;
+  Padding pad;
+};
+OpGeometry geometry_of(const Graph& g, int op);
+
+/// Fixed-point requantisation parameters of one int8 op, precomputed once.
+struct Int8OpParams {
+  std::vector<QuantParams> inputs;  // per input tensor
+  QuantParams output;
+  // Conv2D / FullyConnected: per output channel. Add: [0] and [1] are the input
+  // rescalers, [2] the output one (TFLite's left_shift = 20 scheme). Pools, Resize,
+  // Concat with different scales: [i] rescales input i.
+  std::vector<int32_t> multiplier;
+  std::vector<int32_t> shift;  // TFLite convention: positive = left shift
+  int32_t act_min = -128, act_max = 127;
+};
+/// Computes the params from the graph's quant params. Requires g.quantized.
+Int8OpParams prepare_int8(const Graph& g, int op);
+
+/// Splits a real multiplier into a Q31 multiplier and a shift (TFLite QuantizeMultiplier).
+void quantize_multiplier(double real_multiplier, int32_t* multiplier, int32_t* shift);
+/// TFLite MultiplyByQuantizedMultiplier.
+int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, int32_t shift);
+
+struct KernelContext {
+  KernelImpl impl = KernelImpl::Fast;
+  int threads = 1;                 // >1 lets the fast path use oneTBB
+  uint8_t* scratch = nullptr;      // at least op_scratch_bytes(...) bytes, or null if 0
+  size_t scratch_bytes = 0;
+};
+
+/// Scratch bytes the fast path of this op needs for this geometry (e.g. im2col, int32
+/// accumulators). Part of the arena plan: executors reserve it in the arena.
+size_t op_scratch_bytes(const Op& op, const OpGeometry& geo, DType dtype, KernelImpl impl);
+
+/// Runs one op. `inputs[i]` points at input i (float* or int8_t*, by dtype), `output` at
+/// the output buffer. Input and output may alias only for ops that are safe in place
+/// (Reshape, Dropout, Activation). `q` is required for int8 and ignored for float.
+void run_op(const Op& op, const OpGeometry& geo, DType dtype, const void* const* inputs,
+            void* output, const KernelContext& ctx, const Int8OpParams* q = nullptr);
+
+/// True when the op may write its output over its (sole) input.
+bool op_can_run_in_place(const Op& op);
+
+}  // namespace tinydet

@@ -1,0 +1,65 @@
+// Arena memory planning, after TensorFlow Lite Micro's greedy memory planner.
+//
+// Units: bytes. Times are op indices in execution order; a buffer with
+// first_use = a and last_use = b must stay intact while ops a..b (inclusive) run.
+// The planner does not own memory: it only assigns offsets inside one arena.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tinydet/graph.h"
+#include "tinydet/kernels.h"
+
+namespace tinydet {
+
+class MemoryPlanner {
+ public:
+  virtual ~MemoryPlanner() = default;
+  /// Adds a buffer; returns its id (0, 1, 2, ...).
+  virtual int add_buffer(size_t size, int first_use, int last_use) = 0;
+  /// Bytes the arena needs to hold every buffer at its offset.
+  virtual size_t arena_size() = 0;
+  /// Offset of buffer `id` in the arena.
+  virtual size_t offset(int id) = 0;
+  virtual int buffer_count() const = 0;
+};
+
+/// Greedy by size, first fit (TFLM's GreedyMemoryPlanner): buffers sorted by size,
+/// largest first, each placed at the lowest offset where it overlaps no buffer whose
+/// lifetime intersects its own. Offsets are aligned to `alignment` bytes.
+std::unique_ptr<MemoryPlanner> make_greedy_planner(size_t alignment = 16);
+
+/// The lower bound any planner must respect: the largest sum of sizes of buffers alive
+/// at the same op.
+struct BufferLifetime {
+  size_t size;
+  int first_use, last_use;
+};
+size_t arena_lower_bound(const std::vector<BufferLifetime>& buffers);
+
+/// The activation-memory plan of a graph run layer by layer.
+struct ArenaPlan {
+  size_t arena_bytes = 0;        // greedy planner result, scratch included
+  size_t lower_bound_bytes = 0;  // peak of simultaneously live buffers, scratch included
+  size_t scratch_bytes = 0;      // largest op scratch, planned as a buffer live for one op
+  std::vector<size_t> tensor_offset;  // per tensor id; in-place outputs share the input's
+  std::vector<size_t> tensor_bytes;   // per tensor id
+  std::vector<int> tensor_buffer;     // per tensor id: planner buffer id (-1 if none)
+  std::vector<size_t> op_scratch_offset;  // per op
+  std::vector<size_t> op_scratch_size;    // per op
+  std::vector<size_t> live_bytes_at_op;   // per op: bytes live while it runs
+};
+
+/// Lifetimes from the execution order: a tensor lives from its producer (the graph input
+/// from op 0) to its last consumer; graph outputs live to the end. In-place-safe ops whose
+/// input dies with them reuse the input's buffer.
+ArenaPlan plan_arena(const Graph& g, DType dtype, KernelImpl impl = KernelImpl::Fast,
+                     size_t alignment = 16);
+
+/// Human-readable layer table of a plan: op, type, output shape, bytes, offset.
+std::string format_plan(const Graph& g, const ArenaPlan& plan);
+
+}  // namespace tinydet
