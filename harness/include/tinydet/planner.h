@@ -51,11 +51,30 @@ struct ArenaPlan {
   std::vector<size_t> op_scratch_offset;  // per op
   std::vector<size_t> op_scratch_size;    // per op
   std::vector<size_t> live_bytes_at_op;   // per op: bytes live while it runs
+
+  // Added after the first version (all filled by plan_arena):
+  size_t activation_arena_bytes = 0;        // greedy result for tensors only (no scratch)
+  size_t activation_lower_bound_bytes = 0;  // peak of live tensor buffers (no scratch)
+  int peak_op = -1;                         // first op where live_bytes_at_op is largest
+  size_t alignment = 16;
+  std::vector<char> op_in_place;            // per op: output shares inputs[0]'s buffer
+  // Per planner buffer (tensor buffers first, then scratch buffers): placement and
+  // lifetime. A tensor's writable region is buffer_offset/buffer_bytes of its buffer.
+  std::vector<size_t> buffer_offset, buffer_bytes;
+  std::vector<int> buffer_first_use, buffer_last_use;
+  std::vector<int> op_scratch_buffer;       // per op: buffer id of its scratch, or -1
 };
 
 /// Lifetimes from the execution order: a tensor lives from its producer (the graph input
 /// from op 0) to its last consumer; graph outputs live to the end. In-place-safe ops whose
 /// input dies with them reuse the input's buffer.
+///
+/// The graph input is a buffer inside the arena like any other: an executor copies the
+/// input into it at the start of every invoke, so an in-place op may overwrite it. Graph
+/// outputs are never overwritten (they live to the end). Each op's scratch is a buffer
+/// live for that op only, planned together with the tensors (as TFLM does), so a large
+/// scratch at the peak op raises the arena: compare arena_bytes with
+/// activation_arena_bytes.
 ArenaPlan plan_arena(const Graph& g, DType dtype, KernelImpl impl = KernelImpl::Fast,
                      size_t alignment = 16);
 
