@@ -59,14 +59,23 @@ struct KernelContext {
 /// Scratch bytes the fast path of this op needs for this geometry (e.g. im2col, int32
 /// accumulators). Part of the arena plan: executors reserve it in the arena.
 size_t op_scratch_bytes(const Op& op, const OpGeometry& geo, DType dtype, KernelImpl impl);
+/// Same, for a run with output == inputs[0] when `in_place` (only meaningful for ops where
+/// op_can_run_in_place is true; a depthwise conv in place needs a small ring of output
+/// rows). The 4-argument form is in_place = false.
+size_t op_scratch_bytes(const Op& op, const OpGeometry& geo, DType dtype, KernelImpl impl,
+                        bool in_place);
 
 /// Runs one op. `inputs[i]` points at input i (float* or int8_t*, by dtype), `output` at
-/// the output buffer. Input and output may alias only for ops that are safe in place
-/// (Reshape, Dropout, Activation). `q` is required for int8 and ignored for float.
+/// the output buffer. Input and output may alias (output == inputs[0]) only for ops that
+/// are safe in place (Reshape, Dropout, Activation, depthwise Conv2D); the buffer must then
+/// hold max(input, output) bytes, and ctx.scratch must hold op_scratch_bytes(..., true).
+/// `q` is required for int8 and ignored for float.
 void run_op(const Op& op, const OpGeometry& geo, DType dtype, const void* const* inputs,
             void* output, const KernelContext& ctx, const Int8OpParams* q = nullptr);
 
-/// True when the op may write its output over its (sole) input.
+/// True when the op may write its output over its (sole) input: Reshape, Dropout,
+/// Activation, and depthwise Conv2D (groups == in_channels == out_channels; it runs in
+/// place through a ring of output rows in scratch, TinyEngine-style).
 bool op_can_run_in_place(const Op& op);
 
 }  // namespace tinydet

@@ -1,0 +1,70 @@
+// Internal interfaces between the engine's kernel files (not part of the plugin SDK).
+//
+// kernels_dispatch.cpp owns run_op / op_scratch_bytes and routes each op to the reference
+// kernels (kernels_reference_*.cpp) or the fast paths (kernels_fast_*.cpp). Depthwise
+// convolutions are also exposed one output row at a time so that the in-place driver
+// (depthwise_in_place.cpp) can run either implementation over a ring of rows.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "int8_math.h"
+#include "tinydet/kernels.h"
+
+namespace tinydet::kernels {
+
+[[noreturn]] void fail(const Op& op, const std::string& what);
+
+/// True for a Conv2D whose every input channel is its own group with one output channel.
+bool is_depthwise(const Op& op, const OpGeometry& geo);
+
+/// The int8 conv / FC epilogue for an op (output zero point, clamp, fused LeakyReLU).
+int8::Requant make_requant(const Op& op, const Int8OpParams& q);
+
+// --- reference kernels: naive loops, the specification ----------------------------------
+void reference_float(const Op& op, const OpGeometry& geo, const float* const* in, float* out);
+void reference_int8(const Op& op, const OpGeometry& geo, const int8_t* const* in, int8_t* out,
+                    const Int8OpParams& q);
+
+/// One output row `oy` of a depthwise conv (reference), written to `out_row`
+/// (geo.output.w * c values). Reads only `in`.
+void reference_depthwise_row_float(const Op& op, const OpGeometry& geo, const float* in, int oy,
+                                   float* out_row);
+void reference_depthwise_row_int8(const Op& op, const OpGeometry& geo, const int8_t* in, int oy,
+                                  int8_t* out_row, const Int8OpParams& q);
+
+// --- fast paths ------------------------------------------------------------------------
+/// Runs the fast path of the op if there is one; returns false to fall back to reference.
+bool fast_float(const Op& op, const OpGeometry& geo, const float* const* in, float* out,
+                const KernelContext& ctx);
+bool fast_int8(const Op& op, const OpGeometry& geo, const int8_t* const* in, int8_t* out,
+               const KernelContext& ctx, const Int8OpParams& q);
+/// Scratch bytes the fast path of this op needs out of place (0 if it has none).
+size_t fast_scratch_bytes(const Op& op, const OpGeometry& geo, DType dtype);
+
+/// Fast depthwise rows, with `row_scratch` of fast_depthwise_row_scratch_bytes bytes.
+void fast_depthwise_rows_float(const Op& op, const OpGeometry& geo, const float* in, int oy_begin,
+                               int oy_end, float* out, uint8_t* row_scratch);
+void fast_depthwise_rows_int8(const Op& op, const OpGeometry& geo, const int8_t* in, int oy_begin,
+                              int oy_end, int8_t* out, uint8_t* row_scratch,
+                              const Int8OpParams& q);
+size_t fast_depthwise_row_scratch_bytes(const Op& op, const OpGeometry& geo, DType dtype);
+
+// --- in-place depthwise ------------------------------------------------------------------
+/// Output rows the ring must hold so that a depthwise conv can write its output over its
+/// input: row r is written back only once no later output row reads input bytes it covers.
+int in_place_ring_rows(const Op& op, const OpGeometry& geo);
+
+/// Computes output row `oy` into `row` (geo.output.w * c elements of the dtype), reading the
+/// (still intact) input; `row_scratch` is per-row working memory.
+using DepthwiseRowFn = std::function<void(int oy, void* row, uint8_t* row_scratch)>;
+/// Runs a depthwise conv with output == input through a ring of `ring_rows` rows placed at
+/// the start of `scratch`, followed by `row_scratch_bytes` of per-row working memory.
+void run_depthwise_in_place(const Op& op, const OpGeometry& geo, DType dtype, void* buffer,
+                            uint8_t* scratch, size_t scratch_bytes, size_t row_scratch_bytes,
+                            const DepthwiseRowFn& row_fn);
+
+}  // namespace tinydet::kernels
