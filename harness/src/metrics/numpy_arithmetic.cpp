@@ -1,5 +1,6 @@
 #include "metrics/numpy_arithmetic.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace tinydet::metrics::numpy {
@@ -42,9 +43,17 @@ double pairwise_sum(const double* a, std::size_t n) {
   return pairwise_sum(a, n2) + pairwise_sum(a + n2, n - n2);
 }
 
+double reduce_add(const double* values, std::size_t n) {
+  constexpr std::size_t kBufferSize = 8192;  // NPY_BUFSIZE
+  double result = 0.0;
+  for (std::size_t start = 0; start < n; start += kBufferSize)
+    result += pairwise_sum(values + start, std::min(kBufferSize, n - start));
+  return result;
+}
+
 double mean(const std::vector<double>& values) {
   if (values.empty()) throw std::invalid_argument("numpy::mean: empty array");
-  return pairwise_sum(values.data(), values.size()) / static_cast<double>(values.size());
+  return reduce_add(values.data(), values.size()) / static_cast<double>(values.size());
 }
 
 }  // namespace tinydet::metrics::numpy

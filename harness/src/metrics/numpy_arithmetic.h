@@ -20,7 +20,13 @@ std::vector<double> linspace(double start, double stop, std::size_t num);
 /// 8 partial sums below 128 elements, recursive halving above). Returns 0 for n == 0.
 double pairwise_sum(const double* values, std::size_t n);
 
-/// np.mean of a contiguous 1-D float64 array: pairwise_sum / n. n must be > 0.
+/// np.add.reduce / np.sum of a contiguous 1-D float64 array: numpy's reduction iterator
+/// hands the inner loop blocks of at most 8192 elements (its buffer size), each summed
+/// pairwise and added in turn to the running result (which starts at 0). Verified against
+/// numpy 1.24 on random arrays up to 40000 elements.
+double reduce_add(const double* values, std::size_t n);
+
+/// np.mean of a contiguous 1-D float64 array: reduce_add / n. n must be > 0.
 double mean(const std::vector<double>& values);
 
 }  // namespace tinydet::metrics::numpy
