@@ -17,6 +17,11 @@ function(tinydet_add_plugin name)
     set_target_properties(${name} PROPERTIES LIBRARY_OUTPUT_DIRECTORY "${ARG_OUTPUT_DIRECTORY}")
   elseif(DEFINED TINYDET_BUILD_PLUGIN_DIR)
     set_target_properties(${name} PROPERTIES LIBRARY_OUTPUT_DIRECTORY "${TINYDET_BUILD_PLUGIN_DIR}")
+    # In-tree plugins (TINYDET_BUILD_PLUGIN_DIR is set only by this project) are installed
+    # beside the SDK; test plugins (OUTPUT_DIRECTORY) and out-of-tree plugins are not.
+    # RPATH: <prefix>/lib/tinydet/plugins -> <prefix>/lib for libtinydet_sdk.
+    set_target_properties(${name} PROPERTIES INSTALL_RPATH "$ORIGIN/../..")
+    install(TARGETS ${name} LIBRARY DESTINATION ${TINYDET_PLUGIN_INSTALL_DIR})
   endif()
   if(COMMAND tinydet_set_warnings)
     tinydet_set_warnings(${name})

@@ -1,0 +1,91 @@
+#include "cli/environment.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <system_error>
+
+namespace tinydet::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool is_executable_file(const fs::path& p) {
+  std::error_code ec;
+  return fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0;
+}
+
+// True when `inner` is `outer` or below it (both canonical).
+bool is_within(const fs::path& inner, const fs::path& outer) {
+  auto i = inner.begin();
+  for (auto o = outer.begin(); o != outer.end(); ++o, ++i) {
+    if (i == inner.end() || *i != *o) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+fs::path executable_path() {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::path() : exe;
+}
+
+bool running_from_build_tree() {
+  const fs::path exe = executable_path();
+  if (exe.empty()) return false;
+  std::error_code ec;
+  const fs::path build = fs::weakly_canonical(TINYDET_BINARY_DIR, ec);
+  return !ec && is_within(fs::weakly_canonical(exe, ec), build);
+}
+
+fs::path install_prefix() {
+  if (running_from_build_tree()) return {};
+  const fs::path exe = executable_path();
+  return exe.empty() ? fs::path() : exe.parent_path().parent_path();
+}
+
+fs::path default_plugin_dir() {
+  if (running_from_build_tree()) return TINYDET_BUILD_PLUGIN_DIR;
+  const fs::path prefix = install_prefix();
+  if (prefix.empty()) return TINYDET_INSTALL_PLUGIN_DIR;  // /proc unreadable: configured prefix
+  return prefix / TINYDET_PLUGIN_INSTALL_RELDIR;
+}
+
+PluginSearchOptions plugin_search_options(const GlobalOptions& global) {
+  PluginSearchOptions options;
+  for (const auto& d : global.plugin_dirs) options.plugin_dirs.emplace_back(d);
+  options.default_dirs.push_back(default_plugin_dir());
+  options.strict = global.strict;
+  return options;
+}
+
+PluginRegistry load_registry(const GlobalOptions& global) {
+  PluginRegistry registry = load_plugins(plugin_search_options(global));
+  for (const auto& failure : registry.failures()) {
+    std::cerr << "tinydet: warning: " << failure.reason << "\n";
+  }
+  return registry;
+}
+
+fs::path find_gnuplot() {
+  if (const char* forced = std::getenv("TINYDET_GNUPLOT"); forced && *forced) {
+    return is_executable_file(forced) ? fs::path(forced) : fs::path();
+  }
+  const char* path = std::getenv("PATH");
+  for (const fs::path& dir : split_path_list(path ? path : "/usr/local/bin:/usr/bin:/bin")) {
+    if (is_executable_file(dir / "gnuplot")) return dir / "gnuplot";
+  }
+  return {};
+}
+
+const char* gnuplot_missing_message() {
+  return "gnuplot was not found on $PATH (install it with `apt-get install gnuplot-nox`, "
+         "or set TINYDET_GNUPLOT to its path); the results JSON is complete without it";
+}
+
+}  // namespace tinydet::cli
