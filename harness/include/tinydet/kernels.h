@@ -40,6 +40,13 @@ struct Int8OpParams {
   std::vector<int32_t> multiplier;
   std::vector<int32_t> shift;  // TFLite convention: positive = left shift
   int32_t act_min = -128, act_max = 127;
+  // Conv2D / FullyConnected fast path, prepared once here (it lives with the weights, not
+  // in the arena, like an MCU build's pre-packed flash weights): the int8 weights laid out
+  // for 4-byte dot products over blocks of 16 output channels, and the int32 biases
+  // corrected for the unsigned input offset. Empty for other ops; without them the fast
+  // path falls back to the reference kernel.
+  std::vector<int8_t> packed_weights;
+  std::vector<int32_t> packed_bias;
 };
 /// Computes the params from the graph's quant params. Requires g.quantized.
 Int8OpParams prepare_int8(const Graph& g, int op);

@@ -54,6 +54,13 @@ Int8OpParams prepare_int8(const Graph& g, int op_id) {
                               " weight scales, expected " + std::to_string(op.out_channels));
       for (float ws : op.weight_scales) push(q, in_scale * double(ws) / out_scale);
       if (op.act == Act::LeakyReLU) push(q, double(op.leaky_alpha));
+      {
+        const Shape& in = g.shape(op.inputs[0]);
+        const bool depthwise = op.type == OpType::Conv2D && op.groups == in.c &&
+                               op.out_channels == op.groups;
+        if (depthwise) kernels::pack_int8_depthwise_weights(op, q);
+        else kernels::pack_int8_conv_weights(op, in, q.inputs[0].zero_point, q);
+      }
       break;
     }
     case OpType::Add: {

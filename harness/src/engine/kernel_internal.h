@@ -53,6 +53,21 @@ void fast_depthwise_rows_int8(const Op& op, const OpGeometry& geo, const int8_t*
                               const Int8OpParams& q);
 size_t fast_depthwise_row_scratch_bytes(const Op& op, const OpGeometry& geo, DType dtype);
 
+/// Dense / grouped Conv2D and FullyConnected (kernels_fast_conv_*.cpp).
+bool fast_conv_float(const Op& op, const OpGeometry& geo, const float* in, float* out,
+                     const KernelContext& ctx);
+size_t fast_conv_float_scratch_bytes(const Op& op, const OpGeometry& geo);
+bool fast_conv_int8(const Op& op, const OpGeometry& geo, const int8_t* in, int8_t* out,
+                    const KernelContext& ctx, const Int8OpParams& q);
+size_t fast_conv_int8_scratch_bytes(const Op& op, const OpGeometry& geo);
+bool fast_add_int8(const OpGeometry& geo, const int8_t* a, const int8_t* b, int8_t* out,
+                   const KernelContext& ctx, const Int8OpParams& q);
+
+/// Weight packing done once by prepare_int8 (into q.packed_weights / packed_bias).
+/// `in` is the op's input shape; no-ops when the op has no int8 weights yet.
+void pack_int8_conv_weights(const Op& op, const Shape& in, int32_t in_zp, Int8OpParams& q);
+void pack_int8_depthwise_weights(const Op& op, Int8OpParams& q);
+
 // --- in-place depthwise ------------------------------------------------------------------
 /// Output rows the ring must hold so that a depthwise conv can write its output over its
 /// input: row r is written back only once no later output row reads input bytes it covers.

@@ -1,36 +1,53 @@
-// Fast-path routing: which ops have a fast kernel, and the scratch each needs.
+// Fast-path routing: which ops have a fast kernel, and the scratch each needs. Ops without
+// one (cheap data movement: pools, concat, resize, reshape, activation) use the reference.
 #include "kernel_internal.h"
+#include "parallel.h"
 
 namespace tinydet::kernels {
 
+namespace {
+
+bool is_gemm_op(const Op& op, const OpGeometry& geo) {
+  return op.type == OpType::FullyConnected || (op.type == OpType::Conv2D && !is_depthwise(op, geo));
+}
+
+}  // namespace
+
 bool fast_float(const Op& op, const OpGeometry& geo, const float* const* in, float* out,
                 const KernelContext& ctx) {
+  if (is_gemm_op(op, geo)) return fast_conv_float(op, geo, in[0], out, ctx);
+  if (op.type == OpType::Conv2D) {
+    const size_t slot_bytes = fast_depthwise_row_scratch_bytes(op, geo, DType::Float32);
+    const int64_t row = int64_t(geo.output.w) * geo.output.c;
+    parallel_ranges(ctx, geo.output.h, [&](int64_t y0, int64_t y1, int slot) {
+      fast_depthwise_rows_float(op, geo, in[0], int(y0), int(y1), out + y0 * row,
+                                ctx.scratch + size_t(slot) * slot_bytes);
+    });
+    return true;
+  }
   return false;
 }
 
 bool fast_int8(const Op& op, const OpGeometry& geo, const int8_t* const* in, int8_t* out,
                const KernelContext& ctx, const Int8OpParams& q) {
+  if (is_gemm_op(op, geo)) return fast_conv_int8(op, geo, in[0], out, ctx, q);
+  if (op.type == OpType::Conv2D) {
+    const int64_t row = int64_t(geo.output.w) * geo.output.c;
+    parallel_ranges(ctx, geo.output.h, [&](int64_t y0, int64_t y1, int) {
+      fast_depthwise_rows_int8(op, geo, in[0], int(y0), int(y1), out + y0 * row, nullptr, q);
+    });
+    return true;
+  }
+  if (op.type == OpType::Add) return fast_add_int8(geo, in[0], in[1], out, ctx, q);
   return false;
 }
 
-size_t fast_scratch_bytes(const Op& op, const OpGeometry& geo, DType dtype) { return 0; }
-
-void fast_depthwise_rows_float(const Op& op, const OpGeometry& geo, const float* in, int oy_begin,
-                               int oy_end, float* out, uint8_t* row_scratch) {
-  const int64_t row = int64_t(geo.output.w) * geo.output.c;
-  for (int oy = oy_begin; oy < oy_end; ++oy)
-    reference_depthwise_row_float(op, geo, in, oy, out + (oy - oy_begin) * row);
-}
-
-void fast_depthwise_rows_int8(const Op& op, const OpGeometry& geo, const int8_t* in, int oy_begin,
-                              int oy_end, int8_t* out, uint8_t* row_scratch,
-                              const Int8OpParams& q) {
-  const int64_t row = int64_t(geo.output.w) * geo.output.c;
-  for (int oy = oy_begin; oy < oy_end; ++oy)
-    reference_depthwise_row_int8(op, geo, in, oy, out + (oy - oy_begin) * row, q);
-}
-
-size_t fast_depthwise_row_scratch_bytes(const Op& op, const OpGeometry& geo, DType dtype) {
+size_t fast_scratch_bytes(const Op& op, const OpGeometry& geo, DType dtype) {
+  if (is_gemm_op(op, geo))
+    return dtype == DType::Int8 ? fast_conv_int8_scratch_bytes(op, geo)
+                                : fast_conv_float_scratch_bytes(op, geo);
+  if (op.type == OpType::Conv2D)
+    return size_t(kScratchSlots) * fast_depthwise_row_scratch_bytes(op, geo, dtype);
   return 0;
 }
 

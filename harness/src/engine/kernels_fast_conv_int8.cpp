@@ -1,0 +1,202 @@
+// Fast int8 Conv2D (dense and grouped) and FullyConnected: im2col tiles of unsigned bytes
+// times pre-packed weights, with AVX-512 VNNI 4-byte dot products (vpdpbusd) into int32
+// accumulators held in registers (lanes = 16 output channels), requantised in registers
+// and stored as int8. A portable scalar path computes the same integers without VNNI.
+//
+// Unsigned input trick: vpdpbusd multiplies unsigned by signed bytes, so the tile holds
+// u = x + 128 (padding: in_zp + 128, i.e. zero after the zero point), and
+//   sum (x - in_zp) w = sum u w - (in_zp + 128) sum w,
+// the second term being folded into packed_bias once by prepare_int8.
+#include <algorithm>
+#include <cstring>
+
+#include "conv_dims.h"
+#include "kernel_internal.h"
+#include "parallel.h"
+#include "simd_requant.h"
+
+#if defined(TINYDET_HAVE_AVX512) && defined(__AVX512VNNI__)
+#define TINYDET_HAVE_VNNI 1
+#endif
+
+namespace tinydet::kernels {
+
+namespace {
+
+constexpr int kTilePixels = 16;  // output pixels per im2col tile
+
+// Fills the tile rows (kpad bytes each) for output pixels [p0, p0 + n) of group g.
+void build_tile(const ConvDims& d, const int8_t* in, int g, int64_t p0, int n, int32_t in_zp,
+                uint8_t* tile) {
+  const uint8_t pad_value = uint8_t(in_zp + 128);
+  for (int i = 0; i < n; ++i) {
+    const int64_t p = p0 + i;
+    const int oy = int(p / d.out.w), ox = int(p % d.out.w);
+    uint8_t* row = tile + size_t(i) * d.kpad;
+    for (int ky = 0; ky < d.kernel_h; ++ky) {
+      const int iy = oy * d.stride_h - d.pad.top + ky;
+      for (int kx = 0; kx < d.kernel_w; ++kx) {
+        const int ix = ox * d.stride_w - d.pad.left + kx;
+        uint8_t* dst = row + (ky * d.kernel_w + kx) * d.cin_g;
+        if (iy < 0 || iy >= d.in.h || ix < 0 || ix >= d.in.w) {
+          std::memset(dst, pad_value, size_t(d.cin_g));
+          continue;
+        }
+        const int8_t* src = in + (int64_t(iy) * d.in.w + ix) * d.in.c + int64_t(g) * d.cin_g;
+        for (int c = 0; c < d.cin_g; ++c) dst[c] = uint8_t(src[c]) ^ 0x80u;
+      }
+    }
+    std::memset(row + d.k, 0, size_t(d.kpad - d.k));
+  }
+}
+
+struct Epilogue {
+  const Int8OpParams* q;
+  int8::Requant r;
+  bool vector_ok;  // every shift <= 0: the AVX-512 requantisation applies
+};
+
+// Portable: accumulators for `n` pixels x one block of 16 channels, scalar requantisation.
+[[maybe_unused]] void block_scalar(const ConvDims& d, const uint8_t* tile, int n, const int8_t* wblock,
+                  const int32_t* bias, int oc0, int valid, const Epilogue& e, int8_t* out,
+                  int64_t out_stride) {
+  for (int i = 0; i < n; ++i) {
+    int32_t acc[16];
+    for (int l = 0; l < 16; ++l) acc[l] = bias[l];
+    const uint8_t* a = tile + size_t(i) * d.kpad;
+    for (int k4 = 0; k4 < d.kpad / 4; ++k4) {
+      const int8_t* w = wblock + size_t(k4) * 64;
+      for (int l = 0; l < 16; ++l)
+        for (int j = 0; j < 4; ++j) acc[l] += int32_t(a[4 * k4 + j]) * int32_t(w[4 * l + j]);
+    }
+    for (int l = 0; l < valid; ++l)
+      out[i * out_stride + l] =
+          int8::requantize(acc[l], e.q->multiplier[oc0 + l], e.q->shift[oc0 + l], e.r);
+  }
+}
+
+#ifdef TINYDET_HAVE_VNNI
+template <int N>
+void block_vnni(const ConvDims& d, const uint8_t* tile, const int8_t* wblock, const int32_t* bias,
+                int oc0, int valid, const Epilogue& e, int8_t* out, int64_t out_stride) {
+  __m512i acc[N];
+  const __m512i b = _mm512_loadu_si512(bias);
+  for (int i = 0; i < N; ++i) acc[i] = b;
+  const int k4n = d.kpad / 4;
+  for (int k4 = 0; k4 < k4n; ++k4) {
+    const __m512i w = _mm512_loadu_si512(wblock + size_t(k4) * 64);
+    for (int i = 0; i < N; ++i) {
+      int32_t a;
+      std::memcpy(&a, tile + size_t(i) * d.kpad + 4 * k4, 4);
+      acc[i] = _mm512_dpbusd_epi32(acc[i], _mm512_set1_epi32(a), w);
+    }
+  }
+  const __mmask16 store_mask = __mmask16((1u << valid) - 1u);
+  if (!e.vector_ok) {
+    alignas(64) int32_t lanes[16];
+    for (int i = 0; i < N; ++i) {
+      _mm512_store_si512(lanes, acc[i]);
+      for (int l = 0; l < valid; ++l)
+        out[i * out_stride + l] =
+            int8::requantize(lanes[l], e.q->multiplier[oc0 + l], e.q->shift[oc0 + l], e.r);
+    }
+    return;
+  }
+  int32_t mult[16] = {}, expo[16] = {};
+  for (int l = 0; l < valid; ++l) {
+    mult[l] = e.q->multiplier[oc0 + l];
+    expo[l] = -e.q->shift[oc0 + l];
+  }
+  const simd::RequantLanes lanes = simd::load_requant(mult, expo);
+  const __m512i am = _mm512_set1_epi32(e.r.alpha_multiplier);
+  const __m512i ae = _mm512_set1_epi32(-e.r.alpha_shift);
+  for (int i = 0; i < N; ++i)
+    _mm_mask_storeu_epi8(out + i * out_stride, store_mask,
+                         simd::requantize16(acc[i], lanes, e.r, am, ae));
+}
+#endif
+
+// One tile (n pixels) of one group through every channel block.
+void tile_gemm(const ConvDims& d, const uint8_t* tile, int n, int g, const Int8OpParams& q,
+               const Epilogue& e, int8_t* out_tile) {
+  const int64_t out_stride = d.out.c;
+  const int8_t* wg = q.packed_weights.data() + size_t(g) * d.packed_group_bytes();
+  for (int ob = 0; ob < d.blocks; ++ob) {
+    const int oc0 = g * d.cout_g + ob * 16;
+    const int valid = std::min(16, d.cout_g - ob * 16);
+    const int8_t* wblock = wg + size_t(ob) * d.kpad * 16;
+    const int32_t* bias = q.packed_bias.data() + size_t(g) * d.blocks * 16 + size_t(ob) * 16;
+    int8_t* o = out_tile + oc0;
+#ifdef TINYDET_HAVE_VNNI
+    int i = 0;
+    for (; i + 4 <= n; i += 4)
+      block_vnni<4>(d, tile + size_t(i) * d.kpad, wblock, bias, oc0, valid, e, o + i * out_stride,
+                    out_stride);
+    switch (n - i) {
+      case 3: block_vnni<3>(d, tile + size_t(i) * d.kpad, wblock, bias, oc0, valid, e, o + i * out_stride, out_stride); break;
+      case 2: block_vnni<2>(d, tile + size_t(i) * d.kpad, wblock, bias, oc0, valid, e, o + i * out_stride, out_stride); break;
+      case 1: block_vnni<1>(d, tile + size_t(i) * d.kpad, wblock, bias, oc0, valid, e, o + i * out_stride, out_stride); break;
+      default: break;
+    }
+#else
+    block_scalar(d, tile, n, wblock, bias, oc0, valid, e, o, out_stride);
+#endif
+  }
+}
+
+}  // namespace
+
+void pack_int8_conv_weights(const Op& op, const Shape& in, int32_t in_zp, Int8OpParams& q) {
+  const ConvDims d = conv_dims(op, in, Shape{1, 1, op.out_channels}, op.pad);
+  if (op.qweights.size() != size_t(op.out_channels) * d.k) return;  // not quantized: no fast path
+  q.packed_weights.assign(size_t(d.groups) * d.packed_group_bytes(), 0);
+  q.packed_bias.assign(size_t(d.groups) * d.blocks * 16, 0);
+  for (int g = 0; g < d.groups; ++g)
+    for (int oc_g = 0; oc_g < d.cout_g; ++oc_g) {
+      const int oc = g * d.cout_g + oc_g;
+      const int ob = oc_g / 16, lane = oc_g % 16;
+      const int8_t* w = op.qweights.data() + size_t(oc) * d.k;
+      int8_t* block = q.packed_weights.data() + size_t(g) * d.packed_group_bytes() +
+                      size_t(ob) * d.kpad * 16;
+      int32_t sum = 0;
+      for (int k = 0; k < d.k; ++k) {
+        block[size_t(k / 4) * 64 + lane * 4 + k % 4] = w[k];
+        sum += w[k];
+      }
+      const int32_t bias = op.qbias.empty() ? 0 : op.qbias[oc];
+      q.packed_bias[size_t(g) * d.blocks * 16 + size_t(ob) * 16 + lane] = bias - (in_zp + 128) * sum;
+    }
+}
+
+size_t fast_conv_int8_scratch_bytes(const Op& op, const OpGeometry& geo) {
+  const ConvDims d = conv_dims(op, geo);
+  return size_t(kScratchSlots) * kTilePixels * d.kpad;
+}
+
+bool fast_conv_int8(const Op& op, const OpGeometry& geo, const int8_t* in, int8_t* out,
+                    const KernelContext& ctx, const Int8OpParams& q) {
+  const ConvDims d = conv_dims(op, geo);
+  if (q.packed_weights.size() != size_t(d.groups) * d.packed_group_bytes() ||
+      q.packed_bias.size() != size_t(d.groups) * d.blocks * 16)
+    return false;  // not prepared by prepare_int8 for these weights: use the reference
+  Epilogue e{&q, make_requant(op, q), true};
+  for (int oc = 0; oc < op.out_channels; ++oc) e.vector_ok = e.vector_ok && q.shift[oc] <= 0;
+  if (e.r.leaky) e.vector_ok = e.vector_ok && e.r.alpha_shift <= 0;
+  const int64_t tiles = (d.pixels() + kTilePixels - 1) / kTilePixels;
+  const size_t slot_bytes = size_t(kTilePixels) * d.kpad;
+  const int32_t in_zp = q.inputs[0].zero_point;
+  parallel_ranges(ctx, tiles, [&](int64_t t0, int64_t t1, int slot) {
+    uint8_t* tile = ctx.scratch + size_t(slot) * slot_bytes;
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t p0 = t * kTilePixels;
+      const int n = int(std::min<int64_t>(kTilePixels, d.pixels() - p0));
+      for (int g = 0; g < d.groups; ++g) {
+        build_tile(d, in, g, p0, n, in_zp, tile);
+        tile_gemm(d, tile, n, g, q, e, out + p0 * d.out.c);
+      }
+    }
+  });
+  return true;
+}
+
+}  // namespace tinydet::kernels

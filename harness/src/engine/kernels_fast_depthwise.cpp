@@ -1,0 +1,148 @@
+// Fast depthwise Conv2D, one output row at a time (so the in-place driver can use it too).
+// Channels are the vector lanes: for each output pixel, blocks of 16 channels accumulate
+// the valid window taps in registers, then (int8) requantise in registers. Weights are
+// read transposed, [tap][channel]: prepared once by prepare_int8 for int8
+// (packed_weights), copied into the row scratch per call for float.
+#include <algorithm>
+#include <cstring>
+
+#include "activation.h"
+#include "kernel_internal.h"
+#include "simd_requant.h"
+
+namespace tinydet::kernels {
+
+namespace {
+
+constexpr int kLanes = 16;
+
+// The taps of output pixel (oy, ox) inside the input: [ky0, ky1) x [kx0, kx1).
+struct Window {
+  int ky0, ky1, kx0, kx1, iy0, ix0;
+};
+
+inline Window window(const Op& op, const OpGeometry& geo, int oy, int ox) {
+  const Shape& x = geo.inputs[0];
+  Window w;
+  w.iy0 = oy * op.stride_h - geo.pad.top;
+  w.ix0 = ox * op.stride_w - geo.pad.left;
+  w.ky0 = std::max(0, -w.iy0);
+  w.ky1 = std::min(op.kernel_h, x.h - w.iy0);
+  w.kx0 = std::max(0, -w.ix0);
+  w.kx1 = std::min(op.kernel_w, x.w - w.ix0);
+  return w;
+}
+
+}  // namespace
+
+size_t fast_depthwise_row_scratch_bytes(const Op& op, const OpGeometry& geo, DType dtype) {
+  if (dtype == DType::Int8) return 0;
+  return size_t(op.kernel_h) * op.kernel_w * geo.output.c * sizeof(float);
+}
+
+void pack_int8_depthwise_weights(const Op& op, Int8OpParams& q) {
+  const int taps = op.kernel_h * op.kernel_w, c = op.out_channels;
+  if (op.qweights.size() != size_t(taps) * c) return;
+  q.packed_weights.resize(op.qweights.size());
+  for (int ch = 0; ch < c; ++ch)
+    for (int t = 0; t < taps; ++t) q.packed_weights[size_t(t) * c + ch] = op.qweights[size_t(ch) * taps + t];
+  q.packed_bias.assign(size_t(c), 0);
+  if (!op.qbias.empty()) std::copy(op.qbias.begin(), op.qbias.end(), q.packed_bias.begin());
+}
+
+void fast_depthwise_rows_float(const Op& op, const OpGeometry& geo, const float* in, int oy_begin,
+                               int oy_end, float* out, uint8_t* row_scratch) {
+  const Shape& x = geo.inputs[0];
+  const Shape& y = geo.output;
+  const int C = y.c, taps = op.kernel_h * op.kernel_w;
+  float* wt = reinterpret_cast<float*>(row_scratch);  // [tap][channel]
+  for (int ch = 0; ch < C; ++ch)
+    for (int t = 0; t < taps; ++t) wt[size_t(t) * C + ch] = op.weights[size_t(ch) * taps + t];
+  for (int oy = oy_begin; oy < oy_end; ++oy) {
+    float* out_row = out + int64_t(oy - oy_begin) * y.w * C;
+    for (int ox = 0; ox < y.w; ++ox) {
+      const Window w = window(op, geo, oy, ox);
+      float* o = out_row + int64_t(ox) * C;
+      int c0 = 0;
+      auto block = [&](int c0b, auto lanes_tag) {
+        constexpr int L = decltype(lanes_tag)::value;
+        float acc[L];
+        for (int l = 0; l < L; ++l) acc[l] = op.bias.empty() ? 0.f : op.bias[c0b + l];
+        for (int ky = w.ky0; ky < w.ky1; ++ky)
+          for (int kx = w.kx0; kx < w.kx1; ++kx) {
+            const float* px = in + (int64_t(w.iy0 + ky) * x.w + (w.ix0 + kx)) * C + c0b;
+            const float* pw = wt + size_t(ky * op.kernel_w + kx) * C + c0b;
+            for (int l = 0; l < L; ++l) acc[l] += px[l] * pw[l];
+          }
+        for (int l = 0; l < L; ++l) o[c0b + l] = act::apply_float(acc[l], op.act, op.leaky_alpha);
+      };
+      for (; c0 + kLanes <= C; c0 += kLanes) block(c0, std::integral_constant<int, kLanes>{});
+      for (; c0 < C; ++c0) block(c0, std::integral_constant<int, 1>{});
+    }
+  }
+}
+
+void fast_depthwise_rows_int8(const Op& op, const OpGeometry& geo, const int8_t* in, int oy_begin,
+                              int oy_end, int8_t* out, uint8_t* row_scratch,
+                              const Int8OpParams& q) {
+  const Shape& x = geo.inputs[0];
+  const Shape& y = geo.output;
+  const int C = y.c;
+  if (q.packed_weights.size() != op.qweights.size() || q.packed_bias.size() != size_t(C)) {
+    for (int oy = oy_begin; oy < oy_end; ++oy)  // not prepared: the reference rows
+      reference_depthwise_row_int8(op, geo, in, oy, out + int64_t(oy - oy_begin) * y.w * C, q);
+    return;
+  }
+  const int8::Requant r = make_requant(op, q);
+  bool vector_ok = !r.leaky || r.alpha_shift <= 0;
+  for (int ch = 0; ch < C; ++ch) vector_ok = vector_ok && q.shift[ch] <= 0;
+  const int32_t zp = q.inputs[0].zero_point;
+  const int8_t* wt = q.packed_weights.data();
+#ifdef TINYDET_HAVE_AVX512
+  const __m512i am = _mm512_set1_epi32(r.alpha_multiplier);
+  const __m512i ae = _mm512_set1_epi32(-r.alpha_shift);
+  alignas(64) int32_t expo[1024];
+  const bool use_vector = vector_ok && C <= 1024;
+  if (use_vector)
+    for (int ch = 0; ch < C; ++ch) expo[ch] = -q.shift[ch];
+#endif
+  for (int oy = oy_begin; oy < oy_end; ++oy) {
+    int8_t* out_row = out + int64_t(oy - oy_begin) * y.w * C;
+    for (int ox = 0; ox < y.w; ++ox) {
+      const Window w = window(op, geo, oy, ox);
+      int8_t* o = out_row + int64_t(ox) * C;
+      int c0 = 0;
+      for (; c0 + kLanes <= C; c0 += kLanes) {
+        int32_t acc[kLanes];
+        for (int l = 0; l < kLanes; ++l) acc[l] = q.packed_bias[c0 + l];
+        for (int ky = w.ky0; ky < w.ky1; ++ky)
+          for (int kx = w.kx0; kx < w.kx1; ++kx) {
+            const int8_t* px = in + (int64_t(w.iy0 + ky) * x.w + (w.ix0 + kx)) * C + c0;
+            const int8_t* pw = wt + size_t(ky * op.kernel_w + kx) * C + c0;
+            for (int l = 0; l < kLanes; ++l)
+              acc[l] += int32_t(int16_t(px[l]) - int16_t(zp)) * int32_t(pw[l]);
+          }
+#ifdef TINYDET_HAVE_AVX512
+        if (use_vector) {
+          const simd::RequantLanes lanes = simd::load_requant(q.multiplier.data() + c0, expo + c0);
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(o + c0),
+                           simd::requantize16(_mm512_loadu_si512(acc), lanes, r, am, ae));
+          continue;
+        }
+#endif
+        for (int l = 0; l < kLanes; ++l)
+          o[c0 + l] = int8::requantize(acc[l], q.multiplier[c0 + l], q.shift[c0 + l], r);
+      }
+      for (; c0 < C; ++c0) {
+        int32_t acc = q.packed_bias[c0];
+        for (int ky = w.ky0; ky < w.ky1; ++ky)
+          for (int kx = w.kx0; kx < w.kx1; ++kx)
+            acc += (int32_t(in[(int64_t(w.iy0 + ky) * x.w + (w.ix0 + kx)) * C + c0]) - zp) *
+                   int32_t(wt[size_t(ky * op.kernel_w + kx) * C + c0]);
+        o[c0] = int8::requantize(acc, q.multiplier[c0], q.shift[c0], r);
+      }
+    }
+  }
+}
+
+}  // namespace tinydet::kernels

@@ -1,0 +1,25 @@
+// Work splitting for the fast kernels: oneTBB inside a task arena of ctx.threads workers.
+//
+// Fast kernels that need per-worker scratch (im2col tiles) reserve kScratchSlots slots in
+// op_scratch_bytes, so at most kScratchSlots workers run one op (the target machine has 2
+// cores); the slot index passed to the body selects the worker's scratch.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+#include "tinydet/kernels.h"
+
+namespace tinydet::kernels {
+
+constexpr int kScratchSlots = 2;
+
+/// Workers an op runs with: ctx.threads clamped to [1, kScratchSlots].
+int worker_count(const KernelContext& ctx);
+
+/// Calls body(begin, end, slot) over disjoint ranges covering [0, n); slot is in
+/// [0, worker_count(ctx)). Serial (one call, slot 0) for one worker or n < 2.
+void parallel_ranges(const KernelContext& ctx, int64_t n,
+                     const std::function<void(int64_t, int64_t, int)>& body);
+
+}  // namespace tinydet::kernels
