@@ -262,6 +262,8 @@ class FomoArchitecture final : public Architecture {
       if (cell_class[size_t(start)] < 0 || visited[size_t(start)]) continue;
       const int cls = cell_class[size_t(start)];
       double weight = 0, wx = 0, wy = 0;
+      double plain_x = 0, plain_y = 0;  // unweighted sums: the fallback when all scores are 0
+      int count = 0;
       float best = 0;
       int min_r = grid_h_, max_r = -1, min_c = grid_w_, max_c = -1;
       stack.assign(1, start);
@@ -274,6 +276,9 @@ class FomoArchitecture final : public Architecture {
         weight += s;
         wx += double(s) * (c + 0.5) * stride_;
         wy += double(s) * (r + 0.5) * stride_;
+        plain_x += (c + 0.5) * stride_;
+        plain_y += (r + 0.5) * stride_;
+        ++count;
         best = std::max(best, s);
         min_r = std::min(min_r, r), max_r = std::max(max_r, r);
         min_c = std::min(min_c, c), max_c = std::max(max_c, c);
@@ -289,8 +294,8 @@ class FomoArchitecture final : public Architecture {
       Detection d;
       d.cls = cls;
       d.score = best;
-      d.cx = float(wx / weight);
-      d.cy = float(wy / weight);
+      d.cx = float(weight > 0 ? wx / weight : plain_x / count);
+      d.cy = float(weight > 0 ? wy / weight : plain_y / count);
       d.x0 = float(min_c * stride_);
       d.y0 = float(min_r * stride_);
       d.x1 = float((max_c + 1) * stride_);
