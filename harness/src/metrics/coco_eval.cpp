@@ -247,16 +247,21 @@ CocoAccumulation accumulate_coco(const EvalSet& set, const CocoEvalParams& param
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, K), [&](const tbb::blocked_range<std::size_t>& range) {
     for (std::size_t k = range.begin(); k != range.end(); ++k) {
       const int cls = out.category_order[k];
-      std::vector<ImageCategory> cells;
-      cells.reserve(images.size());
-      for (std::size_t i : images) cells.push_back(prepare(set.images[i], cls, max_det_matching));
+      // Images are independent too (nested parallelism; every result goes to its own slot).
+      std::vector<ImageCategory> cells(images.size());
+      std::vector<std::vector<ImageEval>> evals(A, std::vector<ImageEval>(images.size()));
+      tbb::parallel_for(tbb::blocked_range<std::size_t>(0, images.size(), 64),
+                        [&](const tbb::blocked_range<std::size_t>& image_range) {
+                          for (std::size_t i = image_range.begin(); i != image_range.end(); ++i) {
+                            cells[i] = prepare(set.images[images[i]], cls, max_det_matching);
+                            for (std::size_t a = 0; a < A; ++a)
+                              evals[a][i] = evaluate_image(cells[i], params.area_ranges[a],
+                                                           params.iou_thresholds);
+                          }
+                        });
       for (std::size_t a = 0; a < A; ++a) {
-        std::vector<ImageEval> evals;
-        evals.reserve(cells.size());
-        for (const ImageCategory& c : cells)
-          evals.push_back(evaluate_image(c, params.area_ranges[a], params.iou_thresholds));
         for (std::size_t m = 0; m < M; ++m)
-          accumulate_one(evals, static_cast<std::size_t>(params.max_dets[m]), params, k, a, m, out);
+          accumulate_one(evals[a], static_cast<std::size_t>(params.max_dets[m]), params, k, a, m, out);
       }
     }
   });
