@@ -82,6 +82,49 @@ void fast_depthwise_rows_float(const Op& op, const OpGeometry& geo, const float*
   }
 }
 
+#ifdef TINYDET_HAVE_AVX512
+namespace {
+
+// One output row, 16 channels at a time (masked tail): the block's tap weights stay in
+// registers (widened to int32) across the whole row.
+void depthwise_row_int8_avx512(const Op& op, const OpGeometry& geo, const int8_t* in, int oy,
+                               int8_t* out_row, const Int8OpParams& q, const int8::Requant& r,
+                               const int32_t* expo) {
+  const Shape& x = geo.inputs[0];
+  const Shape& y = geo.output;
+  const int C = y.c, taps = op.kernel_h * op.kernel_w;
+  const __m512i zp = _mm512_set1_epi32(q.inputs[0].zero_point);
+  const __m512i am = _mm512_set1_epi32(r.alpha_multiplier);
+  const __m512i ae = _mm512_set1_epi32(-r.alpha_shift);
+  __m512i wv[49];  // up to 7x7 taps
+  for (int c0 = 0; c0 < C; c0 += kLanes) {
+    const int n = std::min(kLanes, C - c0);
+    const __mmask16 m = __mmask16((1u << n) - 1u);
+    for (int t = 0; t < taps; ++t)
+      wv[t] = _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, q.packed_weights.data() + size_t(t) * C + c0));
+    const __m512i bias = _mm512_maskz_loadu_epi32(m, q.packed_bias.data() + c0);
+    const simd::RequantLanes lanes{_mm512_maskz_loadu_epi32(m, q.multiplier.data() + c0),
+                                   _mm512_maskz_loadu_epi32(m, expo + c0)};
+    for (int ox = 0; ox < y.w; ++ox) {
+      const Window w = window(op, geo, oy, ox);
+      __m512i acc = bias;
+      for (int ky = w.ky0; ky < w.ky1; ++ky) {
+        const int8_t* row = in + (int64_t(w.iy0 + ky) * x.w + w.ix0) * C + c0;
+        for (int kx = w.kx0; kx < w.kx1; ++kx) {
+          const __m512i v = _mm512_sub_epi32(
+              _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, row + int64_t(kx) * C)), zp);
+          acc = _mm512_add_epi32(acc, _mm512_mullo_epi32(v, wv[ky * op.kernel_w + kx]));
+        }
+      }
+      _mm_mask_storeu_epi8(out_row + int64_t(ox) * C + c0, m,
+                           simd::requantize16(acc, lanes, r, am, ae));
+    }
+  }
+}
+
+}  // namespace
+#endif
+
 void fast_depthwise_rows_int8(const Op& op, const OpGeometry& geo, const int8_t* in, int oy_begin,
                               int oy_end, int8_t* out, uint8_t* row_scratch,
                               const Int8OpParams& q) {
@@ -96,50 +139,29 @@ void fast_depthwise_rows_int8(const Op& op, const OpGeometry& geo, const int8_t*
   const int8::Requant r = make_requant(op, q);
   bool vector_ok = !r.leaky || r.alpha_shift <= 0;
   for (int ch = 0; ch < C; ++ch) vector_ok = vector_ok && q.shift[ch] <= 0;
+#ifdef TINYDET_HAVE_AVX512
+  if (vector_ok && C <= 1024 && op.kernel_h * op.kernel_w <= 49) {
+    alignas(64) int32_t expo[1024];
+    for (int ch = 0; ch < C; ++ch) expo[ch] = -q.shift[ch];
+    for (int oy = oy_begin; oy < oy_end; ++oy)
+      depthwise_row_int8_avx512(op, geo, in, oy, out + int64_t(oy - oy_begin) * y.w * C, q, r, expo);
+    return;
+  }
+#endif
+  // Portable path: the same integers, scalar requantisation.
   const int32_t zp = q.inputs[0].zero_point;
   const int8_t* wt = q.packed_weights.data();
-#ifdef TINYDET_HAVE_AVX512
-  const __m512i am = _mm512_set1_epi32(r.alpha_multiplier);
-  const __m512i ae = _mm512_set1_epi32(-r.alpha_shift);
-  alignas(64) int32_t expo[1024];
-  const bool use_vector = vector_ok && C <= 1024;
-  if (use_vector)
-    for (int ch = 0; ch < C; ++ch) expo[ch] = -q.shift[ch];
-#endif
   for (int oy = oy_begin; oy < oy_end; ++oy) {
     int8_t* out_row = out + int64_t(oy - oy_begin) * y.w * C;
     for (int ox = 0; ox < y.w; ++ox) {
       const Window w = window(op, geo, oy, ox);
-      int8_t* o = out_row + int64_t(ox) * C;
-      int c0 = 0;
-      for (; c0 + kLanes <= C; c0 += kLanes) {
-        int32_t acc[kLanes];
-        for (int l = 0; l < kLanes; ++l) acc[l] = q.packed_bias[c0 + l];
-        for (int ky = w.ky0; ky < w.ky1; ++ky)
-          for (int kx = w.kx0; kx < w.kx1; ++kx) {
-            const int8_t* px = in + (int64_t(w.iy0 + ky) * x.w + (w.ix0 + kx)) * C + c0;
-            const int8_t* pw = wt + size_t(ky * op.kernel_w + kx) * C + c0;
-            for (int l = 0; l < kLanes; ++l)
-              acc[l] += int32_t(int16_t(px[l]) - int16_t(zp)) * int32_t(pw[l]);
-          }
-#ifdef TINYDET_HAVE_AVX512
-        if (use_vector) {
-          const simd::RequantLanes lanes = simd::load_requant(q.multiplier.data() + c0, expo + c0);
-          _mm_storeu_si128(reinterpret_cast<__m128i*>(o + c0),
-                           simd::requantize16(_mm512_loadu_si512(acc), lanes, r, am, ae));
-          continue;
-        }
-#endif
-        for (int l = 0; l < kLanes; ++l)
-          o[c0 + l] = int8::requantize(acc[l], q.multiplier[c0 + l], q.shift[c0 + l], r);
-      }
-      for (; c0 < C; ++c0) {
-        int32_t acc = q.packed_bias[c0];
+      for (int c = 0; c < C; ++c) {
+        int32_t acc = q.packed_bias[c];
         for (int ky = w.ky0; ky < w.ky1; ++ky)
           for (int kx = w.kx0; kx < w.kx1; ++kx)
-            acc += (int32_t(in[(int64_t(w.iy0 + ky) * x.w + (w.ix0 + kx)) * C + c0]) - zp) *
-                   int32_t(wt[size_t(ky * op.kernel_w + kx) * C + c0]);
-        o[c0] = int8::requantize(acc, q.multiplier[c0], q.shift[c0], r);
+            acc += (int32_t(in[(int64_t(w.iy0 + ky) * x.w + (w.ix0 + kx)) * C + c]) - zp) *
+                   int32_t(wt[size_t(ky * op.kernel_w + kx) * C + c]);
+        out_row[int64_t(ox) * C + c] = int8::requantize(acc, q.multiplier[c], q.shift[c], r);
       }
     }
   }
