@@ -50,6 +50,55 @@ void pack_int8_depthwise_weights(const Op& op, Int8OpParams& q) {
   if (!op.qbias.empty()) std::copy(op.qbias.begin(), op.qbias.end(), q.packed_bias.begin());
 }
 
+#ifdef TINYDET_HAVE_AVX512
+namespace {
+
+inline __m512 activate16(__m512 v, Act a, float alpha) {
+  switch (a) {
+    case Act::None: return v;
+    case Act::ReLU: return _mm512_max_ps(v, _mm512_setzero_ps());
+    case Act::ReLU6:
+      return _mm512_min_ps(_mm512_max_ps(v, _mm512_setzero_ps()), _mm512_set1_ps(6.f));
+    case Act::LeakyReLU: {
+      const __mmask16 neg = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ);
+      return _mm512_mask_mul_ps(v, neg, v, _mm512_set1_ps(alpha));
+    }
+  }
+  return v;
+}
+
+// One output row, 16 channels at a time; multiply then add (no FMA), in the reference's
+// tap order, so every output equals the reference's.
+void depthwise_row_float_avx512(const Op& op, const OpGeometry& geo, const float* in, int oy,
+                                float* out_row, const float* wt) {
+  const Shape& x = geo.inputs[0];
+  const Shape& y = geo.output;
+  const int C = y.c, taps = op.kernel_h * op.kernel_w;
+  __m512 wv[49];
+  for (int c0 = 0; c0 < C; c0 += kLanes) {
+    const int n = std::min(kLanes, C - c0);
+    const __mmask16 m = __mmask16((1u << n) - 1u);
+    for (int t = 0; t < taps; ++t) wv[t] = _mm512_maskz_loadu_ps(m, wt + size_t(t) * C + c0);
+    const __m512 bias =
+        op.bias.empty() ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(m, op.bias.data() + c0);
+    for (int ox = 0; ox < y.w; ++ox) {
+      const Window w = window(op, geo, oy, ox);
+      __m512 acc = bias;
+      for (int ky = w.ky0; ky < w.ky1; ++ky) {
+        const float* row = in + (int64_t(w.iy0 + ky) * x.w + w.ix0) * C + c0;
+        for (int kx = w.kx0; kx < w.kx1; ++kx)
+          acc = _mm512_add_ps(acc, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, row + int64_t(kx) * C),
+                                                 wv[ky * op.kernel_w + kx]));
+      }
+      _mm512_mask_storeu_ps(out_row + int64_t(ox) * C + c0, m,
+                            activate16(acc, op.act, op.leaky_alpha));
+    }
+  }
+}
+
+}  // namespace
+#endif
+
 void fast_depthwise_rows_float(const Op& op, const OpGeometry& geo, const float* in, int oy_begin,
                                int oy_end, float* out, uint8_t* row_scratch) {
   const Shape& x = geo.inputs[0];
@@ -58,26 +107,25 @@ void fast_depthwise_rows_float(const Op& op, const OpGeometry& geo, const float*
   float* wt = reinterpret_cast<float*>(row_scratch);  // [tap][channel]
   for (int ch = 0; ch < C; ++ch)
     for (int t = 0; t < taps; ++t) wt[size_t(t) * C + ch] = op.weights[size_t(ch) * taps + t];
+#ifdef TINYDET_HAVE_AVX512
+  if (taps <= 49) {
+    for (int oy = oy_begin; oy < oy_end; ++oy)
+      depthwise_row_float_avx512(op, geo, in, oy, out + int64_t(oy - oy_begin) * y.w * C, wt);
+    return;
+  }
+#endif
   for (int oy = oy_begin; oy < oy_end; ++oy) {
     float* out_row = out + int64_t(oy - oy_begin) * y.w * C;
     for (int ox = 0; ox < y.w; ++ox) {
       const Window w = window(op, geo, oy, ox);
-      float* o = out_row + int64_t(ox) * C;
-      int c0 = 0;
-      auto block = [&](int c0b, auto lanes_tag) {
-        constexpr int L = decltype(lanes_tag)::value;
-        float acc[L];
-        for (int l = 0; l < L; ++l) acc[l] = op.bias.empty() ? 0.f : op.bias[c0b + l];
+      for (int c = 0; c < C; ++c) {
+        float acc = op.bias.empty() ? 0.f : op.bias[c];
         for (int ky = w.ky0; ky < w.ky1; ++ky)
-          for (int kx = w.kx0; kx < w.kx1; ++kx) {
-            const float* px = in + (int64_t(w.iy0 + ky) * x.w + (w.ix0 + kx)) * C + c0b;
-            const float* pw = wt + size_t(ky * op.kernel_w + kx) * C + c0b;
-            for (int l = 0; l < L; ++l) acc[l] += px[l] * pw[l];
-          }
-        for (int l = 0; l < L; ++l) o[c0b + l] = act::apply_float(acc[l], op.act, op.leaky_alpha);
-      };
-      for (; c0 + kLanes <= C; c0 += kLanes) block(c0, std::integral_constant<int, kLanes>{});
-      for (; c0 < C; ++c0) block(c0, std::integral_constant<int, 1>{});
+          for (int kx = w.kx0; kx < w.kx1; ++kx)
+            acc += in[(int64_t(w.iy0 + ky) * x.w + (w.ix0 + kx)) * C + c] *
+                   wt[size_t(ky * op.kernel_w + kx) * C + c];
+        out_row[int64_t(ox) * C + c] = act::apply_float(acc, op.act, op.leaky_alpha);
+      }
     }
   }
 }
