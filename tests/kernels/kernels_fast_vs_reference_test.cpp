@@ -2,6 +2,7 @@
 // 1e-5 relative; two threads must equal one thread bit for bit.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 
 #include "kernel_test_util.h"
@@ -143,6 +144,57 @@ TEST(FastKernels, OtherOpsMatchReference) {
     rs.reshape_to = {1, 1, 60};
     check(rs, {{3, 4, 5}}, "reshape", same);
     check(simple(OpType::Dropout, "dropout"), {{3, 4, 5}}, "dropout", same);
+  }
+}
+
+}  // namespace
+}  // namespace tinydet
+
+namespace tinydet {
+namespace {
+
+// Output scales small enough that requantisation multipliers exceed 1 (positive shifts):
+// the fast paths must switch to their scalar requantisation and still match.
+TEST(FastKernels, LargeMultipliersMatchReference) {
+  uint64_t seed = 7000;
+  const std::vector<Op> ops = {
+      test::conv_op(24, 1, 1, 1, {}, Act::LeakyReLU, "pw"),
+      test::conv_op(16, 3, 2, 1, {1, 1, 1, 1}, Act::ReLU, "dense"),
+      test::conv_op(16, 3, 1, 16, {1, 1, 1, 1}, Act::LeakyReLU, "dw"),
+  };
+  for (const Op& op : ops) {
+    test::OpCase c = test::make_case(op, {{7, 6, 16}}, ++seed);
+    c.g.tensors[1].quant.scale = c.g.tensors[0].quant.scale * c.g.ops[0].weight_scales[0] * 0.3f;
+    const Int8OpParams q = prepare_int8(c.g, 0);
+    ASSERT_GT(*std::max_element(q.shift.begin(), q.shift.end()), 0) << op.name;
+    const auto x = test::random_int8(c.geo().inputs[0].elements(), seed);
+    test::expect_equal(test::run_case<int8_t>(c, {x}, KernelImpl::Fast, 1),
+                       test::run_case<int8_t>(c, {x}, KernelImpl::Reference, 1),
+                       op.name + " with multipliers > 1");
+  }
+}
+
+// Int8OpParams built without prepare_int8's packed weights: the fast path falls back to
+// the reference instead of reading missing data.
+TEST(FastKernels, UnpackedParamsFallBackToReference) {
+  for (int groups : {1, 8}) {
+    Op op = test::conv_op(8, 3, 1, groups, {1, 1, 1, 1}, Act::ReLU6, "conv");
+    const test::OpCase c = test::make_case(op, {{5, 5, 8}}, 7100 + groups);
+    Int8OpParams q = prepare_int8(c.g, 0);
+    EXPECT_FALSE(q.packed_weights.empty());
+    const auto expected = test::run_case<int8_t>(c, {test::random_int8(200, 3)}, KernelImpl::Reference, 1);
+    q.packed_weights.clear();
+    q.packed_bias.clear();
+    const auto x = test::random_int8(200, 3);
+    std::vector<int8_t> y(expected.size());
+    const OpGeometry geo = c.geo();
+    std::vector<uint8_t> scratch(op_scratch_bytes(c.the_op(), geo, DType::Int8, KernelImpl::Fast) + 1);
+    KernelContext ctx;
+    ctx.scratch = scratch.data();
+    ctx.scratch_bytes = scratch.size();
+    const void* in[] = {x.data()};
+    run_op(c.the_op(), geo, DType::Int8, in, y.data(), ctx, &q);
+    EXPECT_EQ(y, expected) << "groups " << groups;
   }
 }
 
