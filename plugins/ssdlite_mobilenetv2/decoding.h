@@ -2,9 +2,8 @@
 //
 // Per anchor, softmax over the C + 1 logits; for each object class whose probability is
 // >= score_threshold, the anchor's box is decoded (box_coder.h), clipped to the input
-// and kept if it still has area. Per class, greedy NMS at nms_iou keeps at most
-// max_detections boxes; the classes are then merged, sorted by decreasing score and cut
-// to max_detections. Anchors with non-finite logits or deltas are skipped, so any input
+// and kept if it still has area. Greedy per-class NMS at nms_iou (the plugins' shared
+// archutil::nms_per_class) then keeps the max_detections best boxes over all classes. Anchors with non-finite logits or deltas are skipped, so any input
 // gives a finite, bounded result.
 #pragma once
 

@@ -10,7 +10,7 @@
 namespace tinydet::ssdlite {
 
 namespace {
-constexpr int kExtraLayerDepths[] = {512, 256, 256, 128};  // then 128 for deeper maps
+constexpr int kExtraLayerDepths[kExtraLayers] = {512, 256, 256, 128};
 constexpr int kMinDepth = 16;
 
 int scaled_depth(double depth, float alpha) {
@@ -18,8 +18,9 @@ int scaled_depth(double depth, float alpha) {
 }
 
 int base_extra_depth(int k) {
-  constexpr int n = int(std::size(kExtraLayerDepths));
-  return kExtraLayerDepths[std::min(k, n - 1)];
+  if (k < 0 || k >= kExtraLayers)
+    throw std::out_of_range("ssdlite_mobilenetv2: no extra layer " + std::to_string(k));
+  return kExtraLayerDepths[k];
 }
 }  // namespace
 

@@ -5,8 +5,8 @@
 //   extra_k_reduce:    1×1 conv to depth_k / 2, BN, ReLU6
 //   extra_k_depthwise: 3×3 depthwise, stride 2, BN, ReLU6
 //   extra_k_project:   1×1 conv to depth_k, BN, ReLU6
-// with depth_k = 512, 256, 256, 128, 128, ... (TF's SSDLite layer_depth) times alpha,
-// rounded with make_divisible (multiple of 8) and at least 16, until the map is 1×1.
+// for k = 0..3, with depth_k = 512, 256, 256, 128 (TF's SSDLite layer_depth) times alpha,
+// rounded with make_divisible (multiple of 8) and at least 16.
 // Every map gets two depthwise-separable heads: "box_k_depthwise" / "cls_k_depthwise"
 // (3×3 depthwise, BN, ReLU6), then the 1×1 convs with bias "box_k" (A_k * 4 channels) and
 // "cls_k" (A_k * (C + 1) channels), which are the graph outputs (head_layout.h).

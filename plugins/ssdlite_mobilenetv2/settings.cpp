@@ -3,47 +3,26 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "../common/arch_options.h"
+
 namespace tinydet::ssdlite {
 
 namespace {
 
-float parse_float(const std::string& key, const std::string& text) {
-  try {
-    size_t used = 0;
-    const float v = std::stof(text, &used);
-    if (used != text.size() || !std::isfinite(v)) throw std::invalid_argument(text);
-    return v;
-  } catch (const std::exception&) {
-    throw std::invalid_argument("ssdlite_mobilenetv2: option '" + key + "' = '" + text +
-                                "' is not a number");
-  }
+constexpr const char* kPlugin = "ssdlite_mobilenetv2";
+
+float float_option(const ArchConfig& cfg, const char* key, float min_value, float max_value) {
+  return archutil::parse_float_option(archutil::option_or_default(cfg, option_infos(), key), key,
+                                      kPlugin, min_value, max_value);
 }
 
-int parse_int(const std::string& key, const std::string& text) {
-  try {
-    size_t used = 0;
-    const int v = std::stoi(text, &used);
-    if (used != text.size()) throw std::invalid_argument(text);
-    return v;
-  } catch (const std::exception&) {
-    throw std::invalid_argument("ssdlite_mobilenetv2: option '" + key + "' = '" + text +
-                                "' is not an integer");
-  }
-}
-
-void require(bool ok, const std::string& key, const std::string& text, const char* range) {
-  if (!ok)
-    throw std::invalid_argument("ssdlite_mobilenetv2: option '" + key + "' = '" + text +
-                                "' is out of range " + range);
-}
-
-int checked_side(int side, const char* which, int fallback) {
-  if (side == 0) return fallback;
-  if (side < 0 || side % kResolutionMultiple != 0)
-    throw std::invalid_argument("ssdlite_mobilenetv2: input " + std::string(which) + " " +
-                                std::to_string(side) + " is not a positive multiple of " +
-                                std::to_string(kResolutionMultiple));
-  return side;
+int count_option(const ArchConfig& cfg, const char* key) {
+  const std::string text = archutil::option_or_default(cfg, option_infos(), key);
+  const float v = archutil::parse_float_option(text, key, kPlugin, 0.f, 1e6f);
+  if (v != std::floor(v))
+    throw std::invalid_argument(std::string(kPlugin) + ": option '" + key + "' = " + text +
+                                " is not a whole number");
+  return int(v);
 }
 
 }  // namespace
@@ -62,59 +41,30 @@ std::vector<OptionInfo> option_infos() {
 float parse_alpha(const std::map<std::string, std::string>& options) {
   const auto it = options.find("alpha");
   if (it == options.end()) return 0.35f;
-  const float a = parse_float("alpha", it->second);
-  require(a >= 0.35f - 1e-6f && a <= 1.0f + 1e-6f, "alpha", it->second, "[0.35, 1.0]");
-  return a;
+  return archutil::parse_float_option(it->second, "alpha", kPlugin, 0.35f, 1.0f);
 }
 
 int default_resolution_for_alpha(float alpha) { return alpha >= 0.75f ? 320 : 160; }
 
 SsdliteSettings parse_settings(const ArchConfig& cfg) {
+  archutil::check_known_options(cfg, option_infos(), kPlugin);
+  archutil::check_input(cfg, kResolutionMultiple, kPlugin);
   SsdliteSettings s;
-  for (const auto& [key, value] : cfg.options) {
-    bool known = false;
-    for (const auto& info : option_infos()) known = known || info.name == key;
-    if (!known) throw std::invalid_argument("ssdlite_mobilenetv2: unknown option '" + key + "'");
-  }
   s.alpha = parse_alpha(cfg.options);
-  const int fallback = default_resolution_for_alpha(s.alpha);
-  s.input_h = checked_side(cfg.input_h, "height", fallback);
-  s.input_w = checked_side(cfg.input_w, "width", fallback);
-  if (cfg.num_classes < 1)
-    throw std::invalid_argument("ssdlite_mobilenetv2: num_classes = " +
-                                std::to_string(cfg.num_classes) + " must be at least 1");
+  s.input_h = cfg.input_h;
+  s.input_w = cfg.input_w;
   s.num_classes = cfg.num_classes;
-
-  auto get = [&](const char* key) -> const std::string* {
-    const auto it = cfg.options.find(key);
-    return it == cfg.options.end() ? nullptr : &it->second;
-  };
-  if (const auto* v = get("score_threshold")) {
-    s.score_threshold = parse_float("score_threshold", *v);
-    require(s.score_threshold >= 0.f && s.score_threshold <= 1.f, "score_threshold", *v, "[0, 1]");
-  }
-  if (const auto* v = get("nms_iou")) {
-    s.nms_iou = parse_float("nms_iou", *v);
-    require(s.nms_iou > 0.f && s.nms_iou <= 1.f, "nms_iou", *v, "(0, 1]");
-  }
-  if (const auto* v = get("match_iou")) {
-    s.match_iou = parse_float("match_iou", *v);
-    require(s.match_iou > 0.f && s.match_iou <= 1.f, "match_iou", *v, "(0, 1]");
-  }
-  if (const auto* v = get("max_negatives_per_positive")) {
-    s.max_negatives_per_positive = parse_int("max_negatives_per_positive", *v);
-    require(s.max_negatives_per_positive >= 0, "max_negatives_per_positive", *v, ">= 0");
-  }
-  if (const auto* v = get("min_negatives_per_image")) {
-    s.min_negatives_per_image = parse_int("min_negatives_per_image", *v);
-    require(s.min_negatives_per_image >= 0, "min_negatives_per_image", *v, ">= 0");
-  }
+  s.score_threshold = float_option(cfg, "score_threshold", 0.f, 1.f);
+  s.nms_iou = float_option(cfg, "nms_iou", 0.f, 1.f);
+  s.match_iou = float_option(cfg, "match_iou", 0.01f, 1.f);
+  s.max_negatives_per_positive = count_option(cfg, "max_negatives_per_positive");
+  s.min_negatives_per_image = count_option(cfg, "min_negatives_per_image");
   return s;
 }
 
 std::vector<FeatureMapSize> feature_map_sizes(int input_h, int input_w) {
   std::vector<FeatureMapSize> maps{{input_h / 16, input_w / 16}, {input_h / 32, input_w / 32}};
-  while (maps.back().h > 1 || maps.back().w > 1) {
+  for (int k = 0; k < kExtraLayers; ++k) {
     const FeatureMapSize& last = maps.back();
     maps.push_back({(last.h + 1) / 2, (last.w + 1) / 2});
   }

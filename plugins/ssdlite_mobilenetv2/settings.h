@@ -39,8 +39,8 @@ float parse_alpha(const std::map<std::string, std::string>& options);
 int default_resolution_for_alpha(float alpha);
 
 /// Validates `cfg` (input sides positive multiples of 32, at least one class, every option
-/// known and in range) and returns the settings. An input side of 0 means the default.
-/// Throws std::invalid_argument naming the bad option or size.
+/// known and in range) and returns the settings. Throws std::invalid_argument naming the
+/// bad option or size.
 SsdliteSettings parse_settings(const ArchConfig& cfg);
 
 /// Spatial size of one SSD feature map.
@@ -49,9 +49,15 @@ struct FeatureMapSize {
   bool operator==(const FeatureMapSize&) const = default;
 };
 
+/// SSDLite's extra stride-2 layers after the backbone (TF: 4, giving 6 feature maps).
+constexpr int kExtraLayers = 4;
+
 /// The feature maps the detector predicts from, in order: stride 16 (block 13's
 /// expansion), stride 32 (the end of the backbone), then one map per extra stride-2 layer
-/// (3×3, padding 1: ceil(side / 2)) until the map is 1×1.
+/// (3×3, padding 1: ceil(side / 2)). Always 6 maps, as in TF, so the graph outputs and the
+/// anchor scales do not depend on the input size: at 320×320 the maps reach 1×1 exactly
+/// (20, 10, 5, 3, 2, 1); smaller inputs repeat 1×1 maps (160: 10, 5, 3, 2, 1, 1), larger
+/// ones stop above 1×1.
 std::vector<FeatureMapSize> feature_map_sizes(int input_h, int input_w);
 
 }  // namespace tinydet::ssdlite
