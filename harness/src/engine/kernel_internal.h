@@ -6,6 +6,7 @@
 // (depthwise_in_place.cpp) can run either implementation over a ring of rows.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -23,6 +24,31 @@ bool is_depthwise(const Op& op, const OpGeometry& geo);
 
 /// The int8 conv / FC epilogue for an op (output zero point, clamp, fused LeakyReLU).
 int8::Requant make_requant(const Op& op, const Int8OpParams& q);
+
+/// Max, sum and count of channel `c` over the cells of output (oy, ox)'s pooling window
+/// that lie inside the input (padding cells are ignored, not counted).
+template <typename Acc>
+struct WindowStats {
+  Acc best, sum;
+  int count;
+};
+template <typename T, typename Acc>
+WindowStats<Acc> pool_window(const Op& op, const OpGeometry& geo, const T* in, int oy, int ox,
+                                int c, Acc lowest) {
+  const Shape& x = geo.inputs[0];
+  WindowStats<Acc> s{lowest, Acc(0), 0};
+  for (int ky = 0; ky < op.kernel_h; ++ky)
+    for (int kx = 0; kx < op.kernel_w; ++kx) {
+      const int iy = oy * op.stride_h - geo.pad.top + ky;
+      const int ix = ox * op.stride_w - geo.pad.left + kx;
+      if (iy < 0 || iy >= x.h || ix < 0 || ix >= x.w) continue;
+      const Acc v = Acc(in[(int64_t(iy) * x.w + ix) * x.c + c]);
+      s.best = std::max(s.best, v);
+      s.sum += v;
+      ++s.count;
+    }
+  return s;
+}
 
 // --- reference kernels: naive loops, the specification ----------------------------------
 void reference_float(const Op& op, const OpGeometry& geo, const float* const* in, float* out);

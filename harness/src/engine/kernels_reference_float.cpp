@@ -59,26 +59,14 @@ void batch_norm(const Op& op, const OpGeometry& geo, const float* in, float* out
 
 // Max / average over the window cells inside the input (padding cells are ignored).
 void pool(const Op& op, const OpGeometry& geo, const float* in, float* out, bool is_max) {
-  const Shape& x = geo.inputs[0];
   const Shape& y = geo.output;
   for (int oy = 0; oy < y.h; ++oy)
     for (int ox = 0; ox < y.w; ++ox)
       for (int c = 0; c < y.c; ++c) {
-        float best = -std::numeric_limits<float>::infinity();
-        float sum = 0.f;
-        int count = 0;
-        for (int ky = 0; ky < op.kernel_h; ++ky)
-          for (int kx = 0; kx < op.kernel_w; ++kx) {
-            const int iy = oy * op.stride_h - geo.pad.top + ky;
-            const int ix = ox * op.stride_w - geo.pad.left + kx;
-            if (iy < 0 || iy >= x.h || ix < 0 || ix >= x.w) continue;
-            const float v = in[(int64_t(iy) * x.w + ix) * x.c + c];
-            best = std::max(best, v);
-            sum += v;
-            ++count;
-          }
+        const auto s =
+            pool_window(op, geo, in, oy, ox, c, -std::numeric_limits<float>::infinity());
         float r = 0.f;
-        if (count > 0) r = is_max ? best : sum / float(count);
+        if (s.count > 0) r = is_max ? s.best : s.sum / float(s.count);
         out[(int64_t(oy) * y.w + ox) * y.c + c] = r;
       }
 }

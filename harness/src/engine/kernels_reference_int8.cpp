@@ -91,22 +91,12 @@ int8_t to_output(int8_t v, size_t k, const Int8OpParams& q) {
 // away from zero ((sum +- count/2) / count), then rescaled if the quant differs.
 void pool(const Op& op, const OpGeometry& geo, const int8_t* in, int8_t* out,
           const Int8OpParams& q, bool is_max) {
-  const Shape& x = geo.inputs[0];
   const Shape& y = geo.output;
   for (int oy = 0; oy < y.h; ++oy)
     for (int ox = 0; ox < y.w; ++ox)
       for (int c = 0; c < y.c; ++c) {
-        int32_t best = -128, sum = 0, count = 0;
-        for (int ky = 0; ky < op.kernel_h; ++ky)
-          for (int kx = 0; kx < op.kernel_w; ++kx) {
-            const int iy = oy * op.stride_h - geo.pad.top + ky;
-            const int ix = ox * op.stride_w - geo.pad.left + kx;
-            if (iy < 0 || iy >= x.h || ix < 0 || ix >= x.w) continue;
-            const int32_t v = in[(int64_t(iy) * x.w + ix) * x.c + c];
-            best = std::max(best, v);
-            sum += v;
-            ++count;
-          }
+        const auto s = pool_window(op, geo, in, oy, ox, c, int32_t(-128));
+        const int32_t best = s.best, sum = s.sum, count = s.count;
         int32_t r = q.inputs[0].zero_point;
         if (count > 0) {
           if (is_max) r = best;
