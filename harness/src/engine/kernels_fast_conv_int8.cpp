@@ -28,10 +28,21 @@ constexpr int kTilePixels = 16;  // output pixels per im2col tile
 // Fills the tile rows (kpad bytes each) for output pixels [p0, p0 + n) of group g.
 void build_tile(const ConvDims& d, const int8_t* in, int g, int64_t p0, int n, int32_t in_zp,
                 uint8_t* tile) {
+  const bool pointwise = d.kernel_h == 1 && d.kernel_w == 1 && d.stride_h == 1 &&
+                         d.stride_w == 1 && d.pad == Padding{} && d.groups == 1 && d.k == d.kpad;
+  if (pointwise) {  // the tile's pixels are contiguous in the input: one flat copy
+    const int8_t* src = in + p0 * d.in.c;
+    const size_t bytes = size_t(n) * d.kpad;
+    for (size_t b = 0; b < bytes; ++b) tile[b] = uint8_t(src[b]) ^ 0x80u;
+    return;
+  }
   const uint8_t pad_value = uint8_t(in_zp + 128);
-  for (int i = 0; i < n; ++i) {
-    const int64_t p = p0 + i;
-    const int oy = int(p / d.out.w), ox = int(p % d.out.w);
+  int oy = int(p0 / d.out.w), ox = int(p0 % d.out.w);
+  for (int i = 0; i < n; ++i, ++ox) {
+    if (ox == d.out.w) {
+      ox = 0;
+      ++oy;
+    }
     uint8_t* row = tile + size_t(i) * d.kpad;
     for (int ky = 0; ky < d.kernel_h; ++ky) {
       const int iy = oy * d.stride_h - d.pad.top + ky;
