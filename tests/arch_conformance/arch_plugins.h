@@ -1,38 +1,24 @@
-// A tiny dlopen helper for the architecture tests: loads every libtinydet_*.so of the build
-// plugin directory, keeps those whose descriptor says TINYDET_PLUGIN_ARCHITECTURE, and makes
-// instances. (The real loader lives in harness/src/loader; this keeps the conformance tests
-// independent of it.) Libraries stay open for the life of the process.
+// The architecture plugins under test: every architecture plugin that the plugin loader
+// (harness/src/loader) accepts from the build plugin directory, TINYDET_BUILD_PLUGIN_DIR.
+// Loaded once per process; the registry keeps the libraries open.
 #pragma once
 
-#include <memory>
 #include <string>
 #include <vector>
 
-#include "tinydet/architecture.h"
-#include "tinydet/plugin.h"
+#include "loader/plugin_loader.h"
 
 namespace tinydet::testing {
 
-struct ArchPlugin {
-  std::string name;
-  std::string file;
-  const tinydet_plugin_descriptor* descriptor = nullptr;
-};
+using ArchPlugin = LoadedPlugin;
+using ArchPtr = ArchitectureHandle;
 
-struct ArchDeleter {
-  void (*destroy)(void*) = nullptr;
-  void operator()(Architecture* a) const {
-    if (a && destroy) destroy(static_cast<void*>(a));
-  }
-};
-using ArchPtr = std::unique_ptr<Architecture, ArchDeleter>;
-
-/// Every architecture plugin in TINYDET_BUILD_PLUGIN_DIR, sorted by name (loaded once).
+/// Every architecture plugin in TINYDET_BUILD_PLUGIN_DIR, sorted by name.
 const std::vector<ArchPlugin>& architecture_plugins();
-/// Files of that directory that could not be loaded or gave no valid descriptor, with why.
-const std::vector<std::string>& plugin_load_errors();
+/// Plugin files of that directory that the loader refused, each with its reason.
+std::vector<std::string> plugin_load_errors();
 
-/// A fresh instance of the named architecture plugin; throws std::runtime_error if absent.
+/// A fresh instance of the named architecture plugin; throws if absent.
 ArchPtr create_architecture(const std::string& name);
 ArchPtr create_architecture(const ArchPlugin& plugin);
 

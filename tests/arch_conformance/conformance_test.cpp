@@ -72,6 +72,7 @@ TEST(ArchConformance, PluginDirectoryLoads) {
       EXPECT_TRUE((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_')
           << p.name << ": name must be [a-z0-9_]+";
     EXPECT_NE(create_architecture(p), nullptr);
+    EXPECT_FALSE(p.version.empty());
   }
 }
 
