@@ -44,8 +44,17 @@ void build_tile(const ConvDims& d, const int8_t* in, int g, int64_t p0, int n, i
       ++oy;
     }
     uint8_t* row = tile + size_t(i) * d.kpad;
+    const int ix0 = ox * d.stride_w - d.pad.left;
+    const bool full_width = d.groups == 1 && ix0 >= 0 && ix0 + d.kernel_w <= d.in.w;
     for (int ky = 0; ky < d.kernel_h; ++ky) {
       const int iy = oy * d.stride_h - d.pad.top + ky;
+      if (full_width && iy >= 0 && iy < d.in.h) {  // the window row is contiguous in memory
+        const int8_t* src = in + (int64_t(iy) * d.in.w + ix0) * d.in.c;
+        uint8_t* dst = row + ky * d.kernel_w * d.cin_g;
+        const int bytes = d.kernel_w * d.cin_g;
+        for (int b = 0; b < bytes; ++b) dst[b] = uint8_t(src[b]) ^ 0x80u;
+        continue;
+      }
       for (int kx = 0; kx < d.kernel_w; ++kx) {
         const int ix = ox * d.stride_w - d.pad.left + kx;
         uint8_t* dst = row + (ky * d.kernel_w + kx) * d.cin_g;
