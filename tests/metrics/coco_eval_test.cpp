@@ -304,3 +304,45 @@ TEST(CocoEval, InvalidInputIsRejected) {
   duplicate_ids.images[0].image_id = 2;  // image 1 gets the default id 2 as well
   EXPECT_THROW(evaluate_coco(duplicate_ids), std::invalid_argument);
 }
+
+TEST(CocoEval, EqualIouGoesToTheLaterGroundTruth) {
+  // G1 [0,0,10,10], G2 [5,0,15,10]. D1 [2.5,0,12.5,10] score .9 overlaps both by 7.5 x 10:
+  // IoU = 75 / 125 = .6 with each (the same double). pycocotools keeps replacing the match
+  // while IoU >= best, so D1 takes the LATER gt, G2. D2 [0,0,10,10] score .8: IoU 1 with
+  // G1, 1/3 with G2.
+  // t <= .6 (.50, .55, .60): D1 -> G2, D2 -> G1: rc = [.5, 1], pr = [1-2^-52, 1] -> AP_t = 1.
+  //   (Had D1 taken G1, D2 would be a FP and AP_t = 51/101.)
+  // t >  .6 (7 thresholds): D1 FP, D2 TP: rc = [0, .5], pr = [0, .5] -> monotone .5 at
+  //   recall points <= .5 (51 of 101), 0 above -> AP_t = .5 * 51/101.
+  // AP = (3 + 7 * .5 * 51/101) / 10 = 963/2020; AP50 = 1; AP75 = .5 * 51/101.
+  const EvalSet set = make_set(
+      {"a"}, {image({gt(0, 0, 10, 10), gt(5, 0, 15, 10)},
+                    {det(2.5f, 0, 12.5f, 10, 0.9f), det(0, 0, 10, 10, 0.8f)})});
+  const CocoSummary s = evaluate_coco(set);
+  EXPECT_NEAR(s.ap50, 1.0, kTol);
+  EXPECT_NEAR(s.ap75, 0.5 * kHalfOfRecallPoints, kTol);
+  EXPECT_NEAR(s.ap, 963.0 / 2020.0, kTol);
+}
+
+TEST(CocoEval, ParallelEvaluationIsDeterministic) {
+  // 300 images, 3 classes, overlapping and tied detections: two runs give identical bits.
+  EvalSet set;
+  set.class_names = {"a", "b", "c"};
+  for (int i = 0; i < 300; ++i) {
+    std::vector<tinydet::Box> g;
+    std::vector<tinydet::Detection> d;
+    for (int k = 0; k < 4; ++k) {
+      const float x = static_cast<float>((i * 7 + k * 13) % 50), y = static_cast<float>((i * 3 + k * 29) % 40);
+      const float size = 5.f + static_cast<float>((i + k) % 60);
+      g.push_back(gt(x, y, x + size, y + size, (i + k) % 3, (i + k) % 17 == 0));
+      d.push_back(det(x + 1, y, x + size, y + size + 1, static_cast<float>((i * k) % 5) / 5.f, (i + k) % 3));
+      d.push_back(det(x + 20, y + 20, x + 30, y + 30, static_cast<float>(k) / 4.f, (i + 2 * k) % 3));
+    }
+    set.images.push_back(image(g, d));
+  }
+  const CocoSummary a = evaluate_coco(set);
+  const CocoSummary b = evaluate_coco(set);
+  for (std::size_t i = 0; i < 12; ++i) EXPECT_EQ(a.stats()[i], b.stats()[i]) << i;
+  EXPECT_GT(a.ap, 0.0);
+  EXPECT_LT(a.ap, 1.0);
+}
