@@ -1,22 +1,16 @@
 #include "cli/environment.h"
 
-#include <unistd.h>
-
-#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <system_error>
+
+#include "suite/plots.h"
 
 namespace tinydet::cli {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-bool is_executable_file(const fs::path& p) {
-  std::error_code ec;
-  return fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0;
-}
 
 // True when `inner` is `outer` or below it (both canonical).
 bool is_within(const fs::path& inner, const fs::path& outer) {
@@ -72,16 +66,7 @@ PluginRegistry load_registry(const GlobalOptions& global) {
   return registry;
 }
 
-fs::path find_gnuplot() {
-  if (const char* forced = std::getenv("TINYDET_GNUPLOT"); forced && *forced) {
-    return is_executable_file(forced) ? fs::path(forced) : fs::path();
-  }
-  const char* path = std::getenv("PATH");
-  for (const fs::path& dir : split_path_list(path ? path : "/usr/local/bin:/usr/bin:/bin")) {
-    if (is_executable_file(dir / "gnuplot")) return dir / "gnuplot";
-  }
-  return {};
-}
+fs::path find_gnuplot() { return suite::find_gnuplot_executable(); }
 
 const char* gnuplot_missing_message() {
   return "gnuplot was not found on $PATH (install it with `apt-get install gnuplot-nox`, "

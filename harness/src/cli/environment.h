@@ -33,8 +33,8 @@ PluginSearchOptions plugin_search_options(const GlobalOptions& global);
 /// stderr; with --strict they make this throw (exit code 1).
 PluginRegistry load_registry(const GlobalOptions& global);
 
-/// The gnuplot executable: $TINYDET_GNUPLOT when set, else `gnuplot` on $PATH. Empty when
-/// not found; see gnuplot_missing_message().
+/// The gnuplot executable: $TINYDET_GNUPLOT when set, else `gnuplot` on $PATH; empty when
+/// not found. (The search itself is the suite's, which draws the plots.)
 std::filesystem::path find_gnuplot();
 
 /// What to tell the user when find_gnuplot() is empty.

@@ -9,7 +9,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "cli/build_facts.h"
+#include "cli/version.h"
 #include "cli/command.h"
 
 namespace tinydet::cli {
