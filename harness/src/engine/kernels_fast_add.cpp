@@ -29,16 +29,16 @@ bool fast_add_int8(const OpGeometry& geo, const int8_t* a, const int8_t* b, int8
   int64_t i = 0;
 #ifdef TINYDET_HAVE_AVX512
   if (q.shift[0] <= 0 && q.shift[1] <= 0 && q.shift[2] <= 0) {
-    const simd::RequantLanes la{_mm512_set1_epi32(q.multiplier[0]), _mm512_set1_epi32(-q.shift[0])};
-    const simd::RequantLanes lb{_mm512_set1_epi32(q.multiplier[1]), _mm512_set1_epi32(-q.shift[1])};
-    const simd::RequantLanes lo{_mm512_set1_epi32(q.multiplier[2]), _mm512_set1_epi32(-q.shift[2])};
+    auto uniform = [&](int i) {
+      return simd::make_lanes(_mm512_set1_epi32(q.multiplier[i]), _mm512_set1_epi32(-q.shift[i]));
+    };
+    const simd::RequantLanes la = uniform(0), lb = uniform(1), lo = uniform(2);
     const __m512i zpa = _mm512_set1_epi32(q.inputs[0].zero_point);
     const __m512i zpb = _mm512_set1_epi32(q.inputs[1].zero_point);
     const __m512i zpo = _mm512_set1_epi32(q.output.zero_point);
     const __m512i lo_clamp = _mm512_set1_epi32(q.act_min), hi_clamp = _mm512_set1_epi32(q.act_max);
     auto scaled = [](__m512i v, const simd::RequantLanes& l) {
-      return simd::rounding_divide_by_pot(simd::rounding_doubling_high_mul(v, l.multiplier),
-                                          l.exponent);
+      return simd::multiply_by_quantized_multiplier(v, l);
     };
     for (; i + 16 <= n; i += 16) {
       const __m512i va = _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i)));

@@ -128,11 +128,10 @@ void block_vnni(const ConvDims& d, const uint8_t* tile, const int8_t* wblock, co
     expo[l] = -e.q->shift[oc0 + l];
   }
   const simd::RequantLanes lanes = simd::load_requant(mult, expo);
-  const __m512i am = _mm512_set1_epi32(e.r.alpha_multiplier);
-  const __m512i ae = _mm512_set1_epi32(-e.r.alpha_shift);
+  const simd::RequantLanes alpha = simd::alpha_lanes(e.r);
   for (int i = 0; i < N; ++i)
     _mm_mask_storeu_epi8(out + i * out_stride, store_mask,
-                         simd::requantize16(acc[i], lanes, e.r, am, ae));
+                         simd::requantize16(acc[i], lanes, e.r, alpha));
 }
 #endif
 

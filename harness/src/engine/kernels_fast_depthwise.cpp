@@ -142,8 +142,7 @@ void depthwise_row_int8_avx512(const Op& op, const OpGeometry& geo, const int8_t
   const Shape& y = geo.output;
   const int C = y.c, taps = op.kernel_h * op.kernel_w;
   const __m512i zp = _mm512_set1_epi32(q.inputs[0].zero_point);
-  const __m512i am = _mm512_set1_epi32(r.alpha_multiplier);
-  const __m512i ae = _mm512_set1_epi32(-r.alpha_shift);
+  const simd::RequantLanes alpha = simd::alpha_lanes(r);
   __m512i wv[49];  // up to 7x7 taps
   for (int c0 = 0; c0 < C; c0 += kLanes) {
     const int n = std::min(kLanes, C - c0);
@@ -151,10 +150,28 @@ void depthwise_row_int8_avx512(const Op& op, const OpGeometry& geo, const int8_t
     for (int t = 0; t < taps; ++t)
       wv[t] = _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, q.packed_weights.data() + size_t(t) * C + c0));
     const __m512i bias = _mm512_maskz_loadu_epi32(m, q.packed_bias.data() + c0);
-    const simd::RequantLanes lanes{_mm512_maskz_loadu_epi32(m, q.multiplier.data() + c0),
-                                   _mm512_maskz_loadu_epi32(m, expo + c0)};
+    const simd::RequantLanes lanes = simd::make_lanes(
+        _mm512_maskz_loadu_epi32(m, q.multiplier.data() + c0), _mm512_maskz_loadu_epi32(m, expo + c0));
+    // Windows entirely inside the input: the zero point's share, zp * sum(w), is folded
+    // into the bias so the taps need no subtraction.
+    __m512i wsum = _mm512_setzero_si512();
+    for (int t = 0; t < taps; ++t) wsum = _mm512_add_epi32(wsum, wv[t]);
+    const __m512i interior_bias = _mm512_sub_epi32(bias, _mm512_mullo_epi32(zp, wsum));
     for (int ox = 0; ox < y.w; ++ox) {
       const Window w = window(op, geo, oy, ox);
+      if (w.ky0 == 0 && w.kx0 == 0 && w.ky1 == op.kernel_h && w.kx1 == op.kernel_w) {
+        __m512i acc = interior_bias;
+        for (int ky = 0; ky < op.kernel_h; ++ky) {
+          const int8_t* row = in + (int64_t(w.iy0 + ky) * x.w + w.ix0) * C + c0;
+          for (int kx = 0; kx < op.kernel_w; ++kx)
+            acc = _mm512_add_epi32(
+                acc, _mm512_mullo_epi32(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, row + int64_t(kx) * C)),
+                                        wv[ky * op.kernel_w + kx]));
+        }
+        _mm_mask_storeu_epi8(out_row + int64_t(ox) * C + c0, m,
+                             simd::requantize16(acc, lanes, r, alpha));
+        continue;
+      }
       __m512i acc = bias;
       for (int ky = w.ky0; ky < w.ky1; ++ky) {
         const int8_t* row = in + (int64_t(w.iy0 + ky) * x.w + w.ix0) * C + c0;
@@ -165,7 +182,7 @@ void depthwise_row_int8_avx512(const Op& op, const OpGeometry& geo, const int8_t
         }
       }
       _mm_mask_storeu_epi8(out_row + int64_t(ox) * C + c0, m,
-                           simd::requantize16(acc, lanes, r, am, ae));
+                           simd::requantize16(acc, lanes, r, alpha));
     }
   }
 }
