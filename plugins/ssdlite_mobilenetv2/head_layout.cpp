@@ -24,7 +24,7 @@ std::string shape_text(const Shape& s) {
 
 template <typename Batch>
 void check_batches(const std::vector<Shape>& expected, std::span<Batch> outputs, const char* what,
-                   int min_batch) {
+                   int batch) {
   if (outputs.size() != expected.size())
     throw std::invalid_argument(std::string("ssdlite_mobilenetv2 ") + what + ": expected " +
                                 std::to_string(expected.size()) + " outputs, got " +
@@ -36,21 +36,23 @@ void check_batches(const std::vector<Shape>& expected, std::span<Batch> outputs,
       throw std::invalid_argument(std::string("ssdlite_mobilenetv2 ") + what + ": output " +
                                   name + " has shape " + shape_text(outputs[i].shape) +
                                   ", expected " + shape_text(expected[i]));
-    if (outputs[i].data == nullptr || outputs[i].batch < min_batch)
+    const bool batch_ok = batch < 0 ? outputs[i].batch >= 1 : outputs[i].batch == batch;
+    if (!batch_ok || (outputs[i].data == nullptr && outputs[i].size() > 0))
       throw std::invalid_argument(std::string("ssdlite_mobilenetv2 ") + what + ": output " +
-                                  name + " has no data or a batch below " +
-                                  std::to_string(min_batch));
+                                  name + " has batch " + std::to_string(outputs[i].batch) +
+                                  (outputs[i].data ? "" : " and no data") + ", expected " +
+                                  (batch < 0 ? std::string("at least 1") : std::to_string(batch)));
   }
 }
 }  // namespace
 
 void HeadLayout::check(std::span<const ConstTensorBatch> outputs, const char* what,
-                       int min_batch) const {
-  check_batches(output_shapes(), outputs, what, min_batch);
+                       int batch) const {
+  check_batches(output_shapes(), outputs, what, batch);
 }
 
-void HeadLayout::check(std::span<TensorBatch> outputs, const char* what, int min_batch) const {
-  check_batches(output_shapes(), outputs, what, min_batch);
+void HeadLayout::check(std::span<TensorBatch> outputs, const char* what, int batch) const {
+  check_batches(output_shapes(), outputs, what, batch);
 }
 
 AnchorArrays HeadLayout::gather(std::span<const ConstTensorBatch> outputs, int image) const {

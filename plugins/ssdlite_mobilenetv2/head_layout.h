@@ -38,9 +38,10 @@ class HeadLayout {
   std::vector<Shape> output_shapes() const;
 
   /// Throws std::invalid_argument naming `what` and the output if the count or a shape
-  /// differs from output_shapes(), or if a batch is smaller than `min_batch`.
-  void check(std::span<const ConstTensorBatch> outputs, const char* what, int min_batch) const;
-  void check(std::span<TensorBatch> outputs, const char* what, int min_batch) const;
+  /// differs from output_shapes(), if data is missing, or if a batch differs from `batch`
+  /// (batch < 0: any batch of at least one image).
+  void check(std::span<const ConstTensorBatch> outputs, const char* what, int batch) const;
+  void check(std::span<TensorBatch> outputs, const char* what, int batch) const;
 
   /// Copies image `image` of checked outputs into flat arrays.
   AnchorArrays gather(std::span<const ConstTensorBatch> outputs, int image) const;

@@ -87,7 +87,7 @@ double SsdliteMobileNetV2::loss(std::span<const ConstTensorBatch> outputs,
 
 void SsdliteMobileNetV2::ideal_outputs(const Targets& t, std::span<TensorBatch> outputs) const {
   require_configured("ideal_outputs");
-  layout_.check(outputs, "ideal_outputs", 1);
+  layout_.check(outputs, "ideal_outputs", -1);
   check_targets(t, "ideal_outputs");
   AnchorArrays ideal;
   ideal.deltas.assign(size_t(layout_.num_anchors()) * 4, 0.f);
@@ -103,7 +103,7 @@ void SsdliteMobileNetV2::ideal_outputs(const Targets& t, std::span<TensorBatch> 
 std::vector<Detection> SsdliteMobileNetV2::decode(std::span<const ConstTensorBatch> outputs,
                                                   const DecodeOptions& opt) const {
   require_configured("decode");
-  layout_.check(outputs, "decode", 1);
+  layout_.check(outputs, "decode", -1);
   if (opt.max_detections < 0)
     throw std::invalid_argument("ssdlite_mobilenetv2 decode: max_detections = " +
                                 std::to_string(opt.max_detections) + " is negative");

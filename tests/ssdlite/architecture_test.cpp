@@ -109,6 +109,36 @@ TEST(SsdliteArchitecture, MatchesThePublishedSize) {
   EXPECT_LT(s.macs, 0.85e9);
 }
 
+TEST(SsdliteArchitecture, LossAndDecodeCheckTheirInputs) {
+  SsdliteMobileNetV2 arch;
+  arch.configure(config(64, 64, 2));
+  const Graph g = arch.build_graph();
+  std::vector<std::vector<float>> data;
+  std::vector<ConstTensorBatch> in;
+  std::vector<TensorBatch> grads;
+  for (const auto& o : g.outputs) data.emplace_back(size_t(2 * g.shape(o.tensor).elements()), 0.f);
+  for (size_t i = 0; i < data.size(); ++i) {
+    in.push_back({data[i].data(), g.shape(g.outputs[i].tensor), 2});
+    grads.push_back({data[i].data(), g.shape(g.outputs[i].tensor), 2});
+  }
+  const std::vector<Targets> one{arch.encode({})};
+  EXPECT_THROW(arch.loss(in, one, grads), std::invalid_argument);  // batch 2 vs 1 target
+  const std::vector<Targets> wrong_size{Targets{{1.f, 2.f}}};
+  for (auto& v : in) v.batch = 1;
+  for (auto& v : grads) v.batch = 1;
+  EXPECT_THROW(arch.loss(in, wrong_size, grads), std::invalid_argument);
+  EXPECT_NO_THROW(arch.decode(in, {}));
+  in[3].shape.c += 1;
+  try {
+    arch.decode(in, {});
+    ADD_FAILURE() << "wrong shape accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("cls_1"), std::string::npos) << e.what();
+  }
+  in.pop_back();
+  EXPECT_THROW(arch.decode(in, {}), std::invalid_argument);
+}
+
 TEST(SsdliteArchitecture, SharedObjectDescribesItself) {
   const std::string path =
       std::string(TINYDET_BUILD_PLUGIN_DIR) + "/libtinydet_ssdlite_mobilenetv2.so";
