@@ -264,6 +264,19 @@ TEST(CocoEval, HandDerivedThreeImagesTwoCategories) {
   EXPECT_EQ(s.per_class[1].num_gt, 2);
   EXPECT_EQ(s.num_detections, 5);
 
+  // PR curves at IoU .5: cat is 1 at every recall point (rank 0's 1-2^-52 was lifted to 1
+  // by the monotone pass); dog is 1-2^-52 up to recall .5 (51 points), then 0.
+  const CocoAccumulation acc = accumulate_coco(set);
+  const std::vector<double> cat_curve = coco_precision_curve(acc, 0, 0);
+  ASSERT_EQ(cat_curve.size(), 101u);
+  EXPECT_EQ(cat_curve[0], 1.0);
+  EXPECT_EQ(cat_curve[100], 1.0);
+  const std::vector<double> dog_curve = coco_precision_curve(acc, 1, 0);
+  ASSERT_EQ(dog_curve.size(), 101u);
+  EXPECT_EQ(dog_curve[50], kLoneTp);
+  EXPECT_EQ(dog_curve[51], 0.0);
+  EXPECT_THROW(coco_precision_curve(acc, 2, 0), std::out_of_range);
+
   // Category ids only reorder the K axis: swapping them changes no per-class figure, and
   // the mean of the two equal-size groups stays the same up to rounding.
   EvalSet swapped = set;

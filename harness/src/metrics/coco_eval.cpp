@@ -351,6 +351,21 @@ CocoSummary summarize_coco(const EvalSet& set, const CocoAccumulation& acc) {
   return s;
 }
 
+std::vector<double> coco_precision_curve(const CocoAccumulation& acc, int cls, std::size_t t) {
+  const auto it = std::find(acc.category_order.begin(), acc.category_order.end(), cls);
+  if (it == acc.category_order.end() || t >= acc.T())
+    throw std::out_of_range("coco_precision_curve: class " + std::to_string(cls) +
+                            " or IoU index " + std::to_string(t) + " out of range");
+  const std::size_t k = static_cast<std::size_t>(it - acc.category_order.begin());
+  std::size_t a = 0;
+  while (a < acc.A() && acc.params.area_ranges[a].label != "all") ++a;
+  const std::size_t m = acc.M() - 1;
+  std::vector<double> curve;
+  if (acc.recall_at(t, k, a, m) < 0) return curve;  // class skipped
+  for (std::size_t r = 0; r < acc.R(); ++r) curve.push_back(acc.precision_at(t, r, k, a, m));
+  return curve;
+}
+
 CocoSummary evaluate_coco(const EvalSet& set, const CocoEvalParams& params) {
   return summarize_coco(set, accumulate_coco(set, params));
 }

@@ -116,6 +116,13 @@ struct CocoAccumulation {
 CocoAccumulation accumulate_coco(const EvalSet& set,
                                  const CocoEvalParams& params = CocoEvalParams::defaults());
 
+/// Precision at each recall point (params.recall_thresholds) for class `cls`, area "all",
+/// maxDets = the last max_dets entry, at IoU threshold index `t` (0 = .50, 5 = .75): a
+/// PR curve for plots. Empty when the class has no non-ignored ground truth.
+/// Throws std::out_of_range for a bad class or threshold index.
+std::vector<double> coco_precision_curve(const CocoAccumulation& accumulation, int cls,
+                                         std::size_t t);
+
 /// summarize() of an accumulation (plus per-class results and counts from `set`).
 CocoSummary summarize_coco(const EvalSet& set, const CocoAccumulation& accumulation);
 
