@@ -9,9 +9,9 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <string>
 
+#include "function_ref.h"
 #include "int8_math.h"
 #include "tinydet/kernels.h"
 
@@ -101,7 +101,7 @@ int in_place_ring_rows(const Op& op, const OpGeometry& geo);
 
 /// Computes output row `oy` into `row` (geo.output.w * c elements of the dtype), reading the
 /// (still intact) input; `row_scratch` is per-row working memory.
-using DepthwiseRowFn = std::function<void(int oy, void* row, uint8_t* row_scratch)>;
+using DepthwiseRowFn = FunctionRef<void(int oy, void* row, uint8_t* row_scratch)>;
 /// Runs a depthwise conv with output == input through a ring of `ring_rows` rows placed at
 /// the start of `scratch`, followed by `row_scratch_bytes` of per-row working memory.
 void run_depthwise_in_place(const Op& op, const OpGeometry& geo, DType dtype, void* buffer,

@@ -141,28 +141,18 @@ void run_op(const Op& op, const OpGeometry& geo, DType dtype, const void* const*
   if (in_place && op.type == OpType::Conv2D) {
     if (!is_depthwise(op, geo)) fail(op, "only a depthwise Conv2D can run in place");
     const size_t row_scratch = fast ? fast_depthwise_row_scratch_bytes(op, geo, dtype) : 0;
-    DepthwiseRowFn row_fn;
-    if (dtype == DType::Float32) {
-      const auto* in = static_cast<const float*>(inputs[0]);
-      if (fast)
-        row_fn = [&](int oy, void* row, uint8_t* rs) {
-          fast_depthwise_rows_float(op, geo, in, oy, oy + 1, static_cast<float*>(row), rs);
-        };
-      else
-        row_fn = [&](int oy, void* row, uint8_t*) {
-          reference_depthwise_row_float(op, geo, in, oy, static_cast<float*>(row));
-        };
-    } else {
-      const auto* in = static_cast<const int8_t*>(inputs[0]);
-      if (fast)
-        row_fn = [&](int oy, void* row, uint8_t* rs) {
-          fast_depthwise_rows_int8(op, geo, in, oy, oy + 1, static_cast<int8_t*>(row), rs, *q);
-        };
-      else
-        row_fn = [&](int oy, void* row, uint8_t*) {
-          reference_depthwise_row_int8(op, geo, in, oy, static_cast<int8_t*>(row), *q);
-        };
-    }
+    // One output row at a time, read from the (still intact) input rows.
+    const auto row_fn = [&](int oy, void* row, uint8_t* rs) {
+      if (dtype == DType::Float32) {
+        const auto* in = static_cast<const float*>(inputs[0]);
+        if (fast) fast_depthwise_rows_float(op, geo, in, oy, oy + 1, static_cast<float*>(row), rs);
+        else reference_depthwise_row_float(op, geo, in, oy, static_cast<float*>(row));
+      } else {
+        const auto* in = static_cast<const int8_t*>(inputs[0]);
+        if (fast) fast_depthwise_rows_int8(op, geo, in, oy, oy + 1, static_cast<int8_t*>(row), rs, *q);
+        else reference_depthwise_row_int8(op, geo, in, oy, static_cast<int8_t*>(row), *q);
+      }
+    };
     run_depthwise_in_place(op, geo, dtype, output, ctx.scratch, ctx.scratch_bytes, row_scratch,
                            row_fn);
     return;

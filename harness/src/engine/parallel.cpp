@@ -33,7 +33,7 @@ tbb::task_arena& arena_for(int workers) {
 }  // namespace
 
 void parallel_ranges(const KernelContext& ctx, int64_t n,
-                     const std::function<void(int64_t, int64_t, int)>& body) {
+                     FunctionRef<void(int64_t, int64_t, int)> body) {
   const int workers = worker_count(ctx);
   if (workers <= 1 || n < 2) {
     body(0, n, 0);

@@ -6,8 +6,8 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 
+#include "function_ref.h"
 #include "tinydet/kernels.h"
 
 namespace tinydet::kernels {
@@ -20,6 +20,6 @@ int worker_count(const KernelContext& ctx);
 /// Calls body(begin, end, slot) over disjoint ranges covering [0, n); slot is in
 /// [0, worker_count(ctx)). Serial (one call, slot 0) for one worker or n < 2.
 void parallel_ranges(const KernelContext& ctx, int64_t n,
-                     const std::function<void(int64_t, int64_t, int)>& body);
+                     FunctionRef<void(int64_t, int64_t, int)> body);
 
 }  // namespace tinydet::kernels
