@@ -187,9 +187,14 @@ void pack_int8_conv_weights(const Op& op, const Shape& in, int32_t in_zp, Int8Op
     }
 }
 
+namespace {
+// Pixels per tile: a FullyConnected (one pixel) needs a one-row tile.
+int tile_pixels(const ConvDims& d) { return int(std::min<int64_t>(kTilePixels, d.pixels())); }
+}  // namespace
+
 size_t fast_conv_int8_scratch_bytes(const Op& op, const OpGeometry& geo) {
   const ConvDims d = conv_dims(op, geo);
-  return size_t(kScratchSlots) * kTilePixels * d.kpad;
+  return size_t(kScratchSlots) * tile_pixels(d) * d.kpad;
 }
 
 bool fast_conv_int8(const Op& op, const OpGeometry& geo, const int8_t* in, int8_t* out,
@@ -201,14 +206,15 @@ bool fast_conv_int8(const Op& op, const OpGeometry& geo, const int8_t* in, int8_
   Epilogue e{&q, make_requant(op, q), true};
   for (int oc = 0; oc < op.out_channels; ++oc) e.vector_ok = e.vector_ok && q.shift[oc] <= 0;
   if (e.r.leaky) e.vector_ok = e.vector_ok && e.r.alpha_shift <= 0;
-  const int64_t tiles = (d.pixels() + kTilePixels - 1) / kTilePixels;
-  const size_t slot_bytes = size_t(kTilePixels) * d.kpad;
+  const int tile_px = tile_pixels(d);
+  const int64_t tiles = (d.pixels() + tile_px - 1) / tile_px;
+  const size_t slot_bytes = size_t(tile_px) * d.kpad;
   const int32_t in_zp = q.inputs[0].zero_point;
   parallel_ranges(ctx, tiles, [&](int64_t t0, int64_t t1, int slot) {
     uint8_t* tile = ctx.scratch + size_t(slot) * slot_bytes;
     for (int64_t t = t0; t < t1; ++t) {
-      const int64_t p0 = t * kTilePixels;
-      const int n = int(std::min<int64_t>(kTilePixels, d.pixels() - p0));
+      const int64_t p0 = t * tile_px;
+      const int n = int(std::min<int64_t>(tile_px, d.pixels() - p0));
       for (int g = 0; g < d.groups; ++g) {
         build_tile(d, in, g, p0, n, in_zp, tile);
         tile_gemm(d, tile, n, g, q, e, out + p0 * d.out.c);

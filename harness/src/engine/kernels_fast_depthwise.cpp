@@ -53,20 +53,6 @@ void pack_int8_depthwise_weights(const Op& op, Int8OpParams& q) {
 #ifdef TINYDET_HAVE_AVX512
 namespace {
 
-inline __m512 activate16(__m512 v, Act a, float alpha) {
-  switch (a) {
-    case Act::None: return v;
-    case Act::ReLU: return _mm512_max_ps(v, _mm512_setzero_ps());
-    case Act::ReLU6:
-      return _mm512_min_ps(_mm512_max_ps(v, _mm512_setzero_ps()), _mm512_set1_ps(6.f));
-    case Act::LeakyReLU: {
-      const __mmask16 neg = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ);
-      return _mm512_mask_mul_ps(v, neg, v, _mm512_set1_ps(alpha));
-    }
-  }
-  return v;
-}
-
 // One output row, 16 channels at a time; multiply then add (no FMA), in the reference's
 // tap order, so every output equals the reference's.
 void depthwise_row_float_avx512(const Op& op, const OpGeometry& geo, const float* in, int oy,
@@ -91,7 +77,7 @@ void depthwise_row_float_avx512(const Op& op, const OpGeometry& geo, const float
                                                  wv[ky * op.kernel_w + kx]));
       }
       _mm512_mask_storeu_ps(out_row + int64_t(ox) * C + c0, m,
-                            activate16(acc, op.act, op.leaky_alpha));
+                            act::apply_avx512(acc, op.act, op.leaky_alpha));
     }
   }
 }
