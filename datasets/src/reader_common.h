@@ -55,7 +55,6 @@ std::string read_text_file(const std::filesystem::path& p);  // throws runtime_e
 RawData read_voc(const std::filesystem::path& dir, const LoadOptions& opt);
 RawData read_coco(const std::filesystem::path& json, const std::filesystem::path& image_dir,
                   const LoadOptions& opt);
-std::vector<std::string> parse_yolo_yaml_names(const std::string& text, const std::string& file);
 RawData read_yolo(const std::filesystem::path& dir, const LoadOptions& opt);
 
 /// Runs fn(i) for i in [0, n) in parallel (oneTBB).

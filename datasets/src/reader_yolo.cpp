@@ -12,7 +12,8 @@
 #include "reader_common.h"
 #include "xml_mini.h"
 
-namespace tinydet::data::detail {
+namespace tinydet::data {
+namespace detail {
 namespace fs = std::filesystem;
 namespace {
 
@@ -67,10 +68,12 @@ std::vector<std::string> split_flow_list(const std::string& body) {
 }
 
 }  // namespace
+}  // namespace detail
 
 /// Parses the `names:` entry of a YOLO data.yaml: a flow list `[a, b]` (possibly over
 /// several lines), a block list `- a`, or a block map `0: a`. Throws on other forms.
 std::vector<std::string> parse_yolo_yaml_names(const std::string& text, const std::string& file) {
+  using namespace detail;
   std::istringstream in(text);
   std::vector<std::string> lines;
   for (std::string line; std::getline(in, line);) {
@@ -124,6 +127,8 @@ std::vector<std::string> parse_yolo_yaml_names(const std::string& text, const st
   return {};
 }
 
+namespace detail {
+namespace fs = std::filesystem;
 namespace {
 
 std::optional<Split> split_from_name(const std::string& name) {
@@ -294,4 +299,5 @@ RawData read_yolo(const fs::path& dir, const LoadOptions& opt) {
   return raw;
 }
 
-}  // namespace tinydet::data::detail
+}  // namespace detail
+}  // namespace tinydet::data

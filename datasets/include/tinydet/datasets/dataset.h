@@ -100,4 +100,10 @@ struct LoadOptions {
 /// unknown classes, or (strict) any defect.
 Dataset load_dataset(const std::string& spec, const LoadOptions& options = {});
 
+/// Class names from the `names:` entry of a YOLO data.yaml. Understands the flow list
+/// `names: [a, 'b']` (may span lines), the block list `- a` and the block map `0: a`
+/// (ids must be 0..N-1); quotes and # comments are stripped. Returns {} when there is no
+/// `names:` key; throws std::runtime_error naming `file` for forms it cannot read.
+std::vector<std::string> parse_yolo_yaml_names(const std::string& text, const std::string& file);
+
 }  // namespace tinydet::data

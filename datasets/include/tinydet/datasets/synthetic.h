@@ -5,7 +5,7 @@
 // drawn pixels (exclusive right/bottom edge).
 //
 // Everything is a pure function of (seed, image index): the same seed gives the same pixels
-// and boxes on any machine and thread count. Images are cached on disk as PNG with a COCO
+// and boxes on any machine and thread count. Images are cached on disk as JPEG (quality 95) with a COCO
 // JSON (annotations.json) under <cache>/synthetic/<N>@<seed>-v<version>/.
 #pragma once
 
@@ -28,6 +28,7 @@ const std::vector<std::string>& synthetic_classes();  // circle, square, triangl
 struct SyntheticScene {
   cv::Mat rgb;              // kSyntheticImageSize^2, CV_8UC3, RGB
   std::vector<Box> boxes;   // image pixels, cls = index into synthetic_classes()
+  cv::Mat instances;        // CV_16UC1: 0 background, k + 1 for the pixels of boxes[k]
 };
 
 /// Renders scene `index` of the dataset with `seed`. Pure and thread-safe.
