@@ -1,5 +1,6 @@
 // Centroid matching metrics, for centroid detectors (FOMO) and box detectors alike: a
-// detection is a point (Detection::cx, cy), a ground truth is its box and centre.
+// detection is a point (Detection::cx, cy; box decoders must set it to the box centre), a
+// ground truth is its box and centre.
 //
 // Per image and class, detections with score >= score_threshold are taken highest score
 // first (ties: lower detection index first). Each takes, among the still unmatched ground
