@@ -34,7 +34,7 @@ struct ConvShape {
   const char* arch;
   const char* what;
   Shape in;
-  int out_c, kernel, stride, groups;  // groups 0: depthwise
+  int out_c, kernel, stride, groups;  // groups 0: depthwise; -1: a max pool (no MACs)
 };
 
 // FOMO = MobileNetV2 alpha 0.35 at 96x96 (cut at block_6_expand_relu); TinyissimoYOLO at
@@ -56,6 +56,7 @@ const ConvShape kShapes[] = {
     {"tinyissimo", "conv3x3_32to64_22", {22, 22, 32}, 64, 3, 1, 1},
     {"tinyissimo", "conv3x3_64to128_11", {11, 11, 64}, 128, 3, 1, 1},
     {"tinyissimo", "conv3x3_128to128_11", {11, 11, 128}, 128, 3, 1, 1},
+    {"tinyissimo", "maxpool2x2_16_88", {88, 88, 16}, 16, 2, 2, -1},
     {"ssdlite", "dw3x3s1_144_20", {20, 20, 144}, 144, 3, 1, 0},
     {"ssdlite", "pw_32to192_10", {10, 10, 32}, 192, 1, 1, 1},
     {"ssdlite", "dw3x3s1_192_10", {10, 10, 192}, 192, 3, 1, 0},
@@ -68,8 +69,10 @@ Graph conv_graph(const ConvShape& s) {
   ConvOptions opt;
   opt.bn = false;
   opt.bias = true;
-  int y = s.groups == 0 ? b.depthwise(b.input(), s.kernel, s.stride, Act::ReLU6, "conv", opt)
-                        : b.conv2d(b.input(), s.out_c, s.kernel, s.stride, Act::ReLU6, "conv", opt);
+  int y = -1;
+  if (s.groups < 0) y = b.max_pool(b.input(), s.kernel, s.stride, "pool");
+  else if (s.groups == 0) y = b.depthwise(b.input(), s.kernel, s.stride, Act::ReLU6, "conv", opt);
+  else y = b.conv2d(b.input(), s.out_c, s.kernel, s.stride, Act::ReLU6, "conv", opt);
   b.mark_output(y, "out");
   Graph g = b.finish();
   init_weights(g, 1);
@@ -146,6 +149,9 @@ void run_graph_bench(benchmark::State& state, const Graph& g, DType dt, KernelIm
   state.counters["MAC/s"] =
       benchmark::Counter(double(graph_macs(g)) * double(state.iterations()), benchmark::Counter::kIsRate);
   state.counters["MACs"] = double(graph_macs(g));
+  state.counters["out_elements/s"] = benchmark::Counter(
+      double(g.shape(g.outputs.at(0).tensor).elements()) * double(state.iterations()),
+      benchmark::Counter::kIsRate);
 }
 
 const Graph& fomo_float_graph() {

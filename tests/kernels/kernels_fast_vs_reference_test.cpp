@@ -136,6 +136,13 @@ TEST(FastKernels, OtherOpsMatchReference) {
         check(p, {{9, 10, 12}}, op_type_name(t), same);
       }
     }
+    for (OpType t : {OpType::MaxPool, OpType::AvgPool}) {
+      Op p = simple(t, "pool wide");  // > 64 channels; windows entirely in padding
+      p.kernel_h = p.kernel_w = 2;
+      p.stride_h = p.stride_w = 1;
+      p.pad = {2, 1, 2, 3};
+      check(p, {{5, 4, 70}}, std::string(op_type_name(t)) + " all-padding windows", same);
+    }
     check(simple(OpType::GlobalAvgPool, "gap"), {{7, 6, 21}}, "global avg pool", same);
     Op r = simple(OpType::Resize, "resize");
     r.resize_scale = 2;

@@ -86,6 +86,10 @@ size_t fast_conv_float_scratch_bytes(const Op& op, const OpGeometry& geo);
 bool fast_conv_int8(const Op& op, const OpGeometry& geo, const int8_t* in, int8_t* out,
                     const KernelContext& ctx, const Int8OpParams& q);
 size_t fast_conv_int8_scratch_bytes(const Op& op, const OpGeometry& geo);
+bool fast_max_pool_float(const Op& op, const OpGeometry& geo, const float* in, float* out,
+                         const KernelContext& ctx);
+bool fast_max_pool_int8(const Op& op, const OpGeometry& geo, const int8_t* in, int8_t* out,
+                        const KernelContext& ctx, const Int8OpParams& q);
 bool fast_add_int8(const OpGeometry& geo, const int8_t* a, const int8_t* b, int8_t* out,
                    const KernelContext& ctx, const Int8OpParams& q);
 

@@ -1,5 +1,6 @@
 // Fast-path routing: which ops have a fast kernel, and the scratch each needs. Ops without
-// one (cheap data movement: pools, concat, resize, reshape, activation) use the reference.
+// one (cheap data movement: avg pools, concat, resize, reshape, activation) use the
+// reference.
 #include "kernel_internal.h"
 #include "parallel.h"
 
@@ -25,6 +26,7 @@ bool fast_float(const Op& op, const OpGeometry& geo, const float* const* in, flo
     });
     return true;
   }
+  if (op.type == OpType::MaxPool) return fast_max_pool_float(op, geo, in[0], out, ctx);
   return false;
 }
 
@@ -39,6 +41,7 @@ bool fast_int8(const Op& op, const OpGeometry& geo, const int8_t* const* in, int
     return true;
   }
   if (op.type == OpType::Add) return fast_add_int8(geo, in[0], in[1], out, ctx, q);
+  if (op.type == OpType::MaxPool) return fast_max_pool_int8(op, geo, in[0], out, ctx, q);
   return false;
 }
 
