@@ -207,3 +207,44 @@ TEST(FastKernels, UnpackedParamsFallBackToReference) {
 
 }  // namespace
 }  // namespace tinydet
+
+namespace tinydet {
+namespace {
+
+// Shapes with enough work that the fast paths really split across two workers.
+TEST(FastKernels, TwoThreadsMatchOneOnLargeShapes) {
+  uint64_t seed = 8000;
+  auto same_for_threads = [&](const Op& op, const Shape& x, const std::string& name) {
+    ++seed;
+    const test::OpCase c = test::make_case(op, {x}, seed);
+    const std::vector<std::vector<int8_t>> qx = {test::random_int8(x.elements(), seed)};
+    const std::vector<std::vector<float>> fx = {test::random_floats(x.elements(), seed)};
+    test::expect_equal(test::run_case<int8_t>(c, qx, KernelImpl::Fast, 2),
+                       test::run_case<int8_t>(c, qx, KernelImpl::Fast, 1), name + " int8");
+    EXPECT_EQ(test::run_case<float>(c, fx, KernelImpl::Fast, 2),
+              test::run_case<float>(c, fx, KernelImpl::Fast, 1))
+        << name << " float";
+    test::expect_equal(test::run_case<int8_t>(c, qx, KernelImpl::Fast, 2),
+                       test::run_case<int8_t>(c, qx, KernelImpl::Reference, 1),
+                       name + " int8 vs reference");
+  };
+  same_for_threads(test::conv_op(24, 1, 1, 1, {}, Act::ReLU6, "pw"), {30, 31, 16}, "pointwise");
+  same_for_threads(test::conv_op(16, 3, 2, 1, {1, 1, 1, 1}, Act::LeakyReLU, "dense"), {41, 40, 3},
+                   "dense 3x3 s2");
+  same_for_threads(test::conv_op(32, 3, 1, 32, {1, 1, 1, 1}, Act::ReLU6, "dw"), {33, 35, 32},
+                   "depthwise");
+  Op pool;
+  pool.type = OpType::MaxPool;
+  pool.name = "pool";
+  pool.kernel_h = pool.kernel_w = 2;
+  pool.stride_h = pool.stride_w = 2;
+  same_for_threads(pool, {97, 96, 24}, "max pool");
+  Op fc;
+  fc.type = OpType::FullyConnected;
+  fc.name = "fc";
+  fc.out_channels = 40;
+  same_for_threads(fc, {8, 8, 32}, "fully connected");
+}
+
+}  // namespace
+}  // namespace tinydet

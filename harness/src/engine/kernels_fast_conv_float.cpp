@@ -115,7 +115,8 @@ bool fast_conv_float(const Op& op, const OpGeometry& geo, const float* in, float
   if (op.type == OpType::FullyConnected) return false;
   const ConvDims d = conv_dims(op, geo);
   const size_t slot_floats = size_t(d.k) * kLanes;
-  parallel_ranges(ctx, d.out.h, [&](int64_t y0, int64_t y1, int slot) {
+  const int64_t macs = d.pixels() * op.out_channels * d.k;
+  parallel_ranges(ctx, d.out.h, macs, [&](int64_t y0, int64_t y1, int slot) {
     float* wt = reinterpret_cast<float*>(ctx.scratch) + size_t(slot) * slot_floats;
     for (int g = 0; g < d.groups; ++g)
       for (int ob = 0; ob < d.blocks; ++ob) {

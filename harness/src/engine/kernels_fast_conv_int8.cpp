@@ -210,7 +210,8 @@ bool fast_conv_int8(const Op& op, const OpGeometry& geo, const int8_t* in, int8_
   const int64_t tiles = (d.pixels() + tile_px - 1) / tile_px;
   const size_t slot_bytes = size_t(tile_px) * d.kpad;
   const int32_t in_zp = q.inputs[0].zero_point;
-  parallel_ranges(ctx, tiles, [&](int64_t t0, int64_t t1, int slot) {
+  const int64_t macs = d.pixels() * op.out_channels * d.k;
+  parallel_ranges(ctx, tiles, macs, [&](int64_t t0, int64_t t1, int slot) {
     uint8_t* tile = ctx.scratch + size_t(slot) * slot_bytes;
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t p0 = t * tile_px;

@@ -20,7 +20,7 @@ bool fast_float(const Op& op, const OpGeometry& geo, const float* const* in, flo
   if (op.type == OpType::Conv2D) {
     const size_t slot_bytes = fast_depthwise_row_scratch_bytes(op, geo, DType::Float32);
     const int64_t row = int64_t(geo.output.w) * geo.output.c;
-    parallel_ranges(ctx, geo.output.h, [&](int64_t y0, int64_t y1, int slot) {
+    parallel_ranges(ctx, geo.output.h, window_work(op, geo), [&](int64_t y0, int64_t y1, int slot) {
       fast_depthwise_rows_float(op, geo, in[0], int(y0), int(y1), out + y0 * row,
                                 ctx.scratch + size_t(slot) * slot_bytes);
     });
@@ -35,7 +35,7 @@ bool fast_int8(const Op& op, const OpGeometry& geo, const int8_t* const* in, int
   if (is_gemm_op(op, geo)) return fast_conv_int8(op, geo, in[0], out, ctx, q);
   if (op.type == OpType::Conv2D) {
     const int64_t row = int64_t(geo.output.w) * geo.output.c;
-    parallel_ranges(ctx, geo.output.h, [&](int64_t y0, int64_t y1, int) {
+    parallel_ranges(ctx, geo.output.h, window_work(op, geo), [&](int64_t y0, int64_t y1, int) {
       fast_depthwise_rows_int8(op, geo, in[0], int(y0), int(y1), out + y0 * row, nullptr, q);
     });
     return true;

@@ -79,7 +79,7 @@ void max_pool_rows(const Op& op, const OpGeometry& geo, const T* in, T* out, int
 
 bool fast_max_pool_float(const Op& op, const OpGeometry& geo, const float* in, float* out,
                          const KernelContext& ctx) {
-  parallel_ranges(ctx, geo.output.h, [&](int64_t y0, int64_t y1, int) {
+  parallel_ranges(ctx, geo.output.h, window_work(op, geo), [&](int64_t y0, int64_t y1, int) {
     max_pool_rows(op, geo, in, out, int(y0), int(y1), 0.f);
   });
   return true;
@@ -88,7 +88,7 @@ bool fast_max_pool_float(const Op& op, const OpGeometry& geo, const float* in, f
 bool fast_max_pool_int8(const Op& op, const OpGeometry& geo, const int8_t* in, int8_t* out,
                         const KernelContext& ctx, const Int8OpParams& q) {
   const bool rescale = !int8::same_quant(q.inputs[0], q.output);
-  parallel_ranges(ctx, geo.output.h, [&](int64_t y0, int64_t y1, int) {
+  parallel_ranges(ctx, geo.output.h, window_work(op, geo), [&](int64_t y0, int64_t y1, int) {
     max_pool_rows(op, geo, in, out, int(y0), int(y1), int8_t(q.inputs[0].zero_point));
     if (!rescale) return;
     const int64_t row = int64_t(geo.output.w) * geo.output.c;

@@ -32,10 +32,10 @@ tbb::task_arena& arena_for(int workers) {
 
 }  // namespace
 
-void parallel_ranges(const KernelContext& ctx, int64_t n,
+void parallel_ranges(const KernelContext& ctx, int64_t n, int64_t work,
                      FunctionRef<void(int64_t, int64_t, int)> body) {
   const int workers = worker_count(ctx);
-  if (workers <= 1 || n < 2) {
+  if (workers <= 1 || n < 2 || work < kMinParallelWork) {
     body(0, n, 0);
     return;
   }
