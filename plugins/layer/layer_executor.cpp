@@ -2,9 +2,10 @@
 // run in order inside one greedy-planned arena through the SDK's LayerRunner.
 //
 // Settings (ExecutorOptions::settings):
-//   "record_high_water" = "1" (default) | "0": fill the arena with a sentinel before every
-//     invoke and measure the high-water mark (exact after two invokes). With "0",
-//     high_water_bytes stays 0 and invoke does no extra work.
+//   "record_high_water" = "1" (default) | "0": fill the arena with a sentinel before the
+//     first two invokes and measure the high-water mark (exact after those two; later
+//     invokes run at full speed, so latency measurements that warm up are unaffected).
+//     With "0", high_water_bytes stays 0.
 #include <sstream>
 #include <stdexcept>
 

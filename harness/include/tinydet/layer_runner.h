@@ -69,10 +69,18 @@ class LayerRunner {
   const uint8_t* arena() const { return arena_.data(); }
   size_t arena_bytes() const { return arena_.size(); }
 
-  /// Recording mode: before every invoke the arena is filled with a sentinel (the mask
+  /// Recording mode: before an invoke the arena is filled with a sentinel (the mask
   /// alternating between 0x00 and 0xFF), and after it the high-water mark is measured.
-  /// high_water_bytes() is the largest mark seen (exact after two invokes). Off by default.
-  void set_recording(bool on) { recording_ = on; }
+  /// high_water_bytes() is the largest mark seen. Which bytes an inference writes does not
+  /// depend on the data, so two recorded invokes give the exact mark: recording stops by
+  /// itself after `invokes` recorded invokes (0: record every invoke), so that later
+  /// invokes run at full speed. Off by default; turning it on restarts the count.
+  void set_recording(bool on, int invokes = 2) {
+    recording_ = on;
+    record_limit_ = invokes;
+    recorded_runs_ = 0;
+    high_water_ = 0;
+  }
   size_t high_water_bytes() const { return high_water_; }
 
   /// Times every op over `repeats` invokes of `input` (after one warm-up invoke).
@@ -104,6 +112,7 @@ class LayerRunner {
   bool prepared_ = false;
   bool recording_ = false;
   int recorded_runs_ = 0;
+  int record_limit_ = 2;
   size_t high_water_ = 0;
 };
 

@@ -69,14 +69,15 @@ void LayerRunner::invoke(const void* input) { invoke(input, OpObserver()); }
 
 void LayerRunner::invoke(const void* input, const OpObserver& after_each_op) {
   const uint8_t mask = (recorded_runs_ % 2) ? 0xFF : 0x00;
-  if (recording_ && prepared_) fill_sentinel(arena_.data(), 0, arena_.size(), mask);
+  const bool record = recording_ && prepared_ && (record_limit_ == 0 || recorded_runs_ < record_limit_);
+  if (record) fill_sentinel(arena_.data(), 0, arena_.size(), mask);
   copy_input(input);
   for (int i = 0; i < int(graph_.ops.size()); ++i) {
     run_one(i);
     if (after_each_op)
       after_each_op(i, arena_.data() + plan_.tensor_offset[size_t(graph_.ops[size_t(i)].output)]);
   }
-  if (recording_) {
+  if (record) {
     high_water_ = std::max(high_water_, sentinel_high_water(arena_.data(), arena_.size(), mask));
     ++recorded_runs_;
   }
