@@ -143,6 +143,8 @@ TEST(LayerRunner, HighWaterEqualsPlanAndOpsKeepToTheirRegions) {
   r.prepare(fomo_q, DType::Int8);
   const std::vector<int8_t> qin = int8_input(images[0]);
   expect_plan_kept(r, qin.data(), "fomo-style int8 fast");
+  // Reported only: random weights, two calibration images.
+  std::printf("fomo-style random-weight int8 SQNR: %.2f dB\n", measure_sqnr(fomo, fomo_q, images)[0].sqnr_db);
 }
 
 TEST(LayerRunner, RecordingModeAndNoHeapGrowth) {
