@@ -205,6 +205,36 @@ TEST_F(ModelFile, RefusesMissingForeignTruncatedNewerAndCorrupt) {
   expect_refused(corrupt, "checksum mismatch");
 }
 
+// Bitwise CRC-32 (IEEE 802.3, reflected 0xEDB88320), independent of the loader's table.
+uint32_t reference_crc32(const char* p, size_t n) {
+  uint32_t c = 0xFFFFFFFFu;
+  for (size_t i = 0; i < n; ++i) {
+    c ^= uint8_t(p[i]);
+    for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
+  }
+  return ~c;
+}
+
+TEST_F(ModelFile, ChecksumIsStandardCrc32AndPayloadIsValidated) {
+  EXPECT_EQ(reference_crc32("123456789", 9), 0xCBF43926u);  // the CRC-32 check value
+  const fs::path p = dir_ / "m.tdm";
+  save_model(sample_graph(), p.string());
+  std::vector<char> bytes = read(p);
+  const size_t payload = bytes.size() - 24;
+  uint32_t stored;
+  std::memcpy(&stored, bytes.data() + 20 + payload, 4);
+  EXPECT_EQ(stored, reference_crc32(bytes.data() + 20, payload));
+
+  // A damaged payload with a matching checksum is still refused by the parser: here the
+  // tensor count claims more tensors than the payload can hold.
+  bytes[20] = char(0xFF), bytes[21] = char(0xFF), bytes[22] = char(0xFF), bytes[23] = char(0x7F);
+  const uint32_t crc = reference_crc32(bytes.data() + 20, payload);
+  std::memcpy(bytes.data() + 20 + payload, &crc, 4);
+  const fs::path bad = dir_ / "bad_payload.tdm";
+  write(bad, bytes);
+  expect_refused(bad, "malformed payload");
+}
+
 TEST_F(ModelFile, SaveFailsWithAClearError) {
   const fs::path p = dir_ / "no_such_dir" / "m.tdm";
   try {
