@@ -143,7 +143,8 @@ void depthwise_row_int8_avx512(const Op& op, const OpGeometry& geo, const int8_t
     __m512i wsum = _mm512_setzero_si512();
     for (int t = 0; t < taps; ++t) wsum = _mm512_add_epi32(wsum, wv[t]);
     const __m512i interior_bias = _mm512_sub_epi32(bias, _mm512_mullo_epi32(zp, wsum));
-    for (int ox = 0; ox < y.w; ++ox) {
+    // Any pixel: interior windows skip the zero-point subtraction, border windows clip.
+    const auto any_pixel = [&](int ox) {
       const Window w = window(op, geo, oy, ox);
       if (w.ky0 == 0 && w.kx0 == 0 && w.ky1 == op.kernel_h && w.kx1 == op.kernel_w) {
         __m512i acc = interior_bias;
@@ -156,7 +157,7 @@ void depthwise_row_int8_avx512(const Op& op, const OpGeometry& geo, const int8_t
         }
         _mm_mask_storeu_epi8(out_row + int64_t(ox) * C + c0, m,
                              simd::requantize16(acc, lanes, r, alpha));
-        continue;
+        return;
       }
       __m512i acc = bias;
       for (int ky = w.ky0; ky < w.ky1; ++ky) {
@@ -169,7 +170,41 @@ void depthwise_row_int8_avx512(const Op& op, const OpGeometry& geo, const int8_t
       }
       _mm_mask_storeu_epi8(out_row + int64_t(ox) * C + c0, m,
                            simd::requantize16(acc, lanes, r, alpha));
+    };
+    int ox = 0;
+    if (op.kernel_h == 3 && op.kernel_w == 3) {
+      // Specialised 3x3: fully unrolled with the nine weight vectors in registers, two
+      // interior pixels at a time (independent accumulator chains).
+      const int64_t step = int64_t(op.stride_w) * C;
+      auto interior = [&](int px) {
+        const Window w = window(op, geo, oy, px);
+        return w.ky0 == 0 && w.kx0 == 0 && w.ky1 == 3 && w.kx1 == 3;
+      };
+      for (; ox < y.w; ++ox) {
+        if (!interior(ox)) {
+          if (ox * op.stride_w - geo.pad.left < 0) { any_pixel(ox); continue; }
+          break;  // the right border: handled below
+        }
+        if (ox + 1 < y.w && interior(ox + 1)) {
+          const Window w = window(op, geo, oy, ox);
+          __m512i a0 = interior_bias, a1 = interior_bias;
+          for (int ky = 0; ky < 3; ++ky) {
+            const int8_t* row = in + (int64_t(w.iy0 + ky) * x.w + w.ix0) * C + c0;
+            for (int kx = 0; kx < 3; ++kx) {
+              const __m512i wk = wv[ky * 3 + kx];
+              a0 = _mm512_add_epi32(a0, _mm512_mullo_epi32(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, row + int64_t(kx) * C)), wk));
+              a1 = _mm512_add_epi32(a1, _mm512_mullo_epi32(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, row + step + int64_t(kx) * C)), wk));
+            }
+          }
+          _mm_mask_storeu_epi8(out_row + int64_t(ox) * C + c0, m, simd::requantize16(a0, lanes, r, alpha));
+          _mm_mask_storeu_epi8(out_row + int64_t(ox + 1) * C + c0, m, simd::requantize16(a1, lanes, r, alpha));
+          ++ox;
+          continue;
+        }
+        any_pixel(ox);
+      }
     }
+    for (; ox < y.w; ++ox) any_pixel(ox);
   }
 }
 
