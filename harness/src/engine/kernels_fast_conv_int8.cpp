@@ -25,6 +25,20 @@ namespace {
 
 constexpr int kTilePixels = 16;  // output pixels per im2col tile
 
+// dst = src + 128 as unsigned bytes (x ^ 0x80), 64 bytes per masked AVX-512 step.
+inline void to_unsigned(uint8_t* dst, const int8_t* src, size_t bytes) {
+#ifdef TINYDET_HAVE_AVX512
+  const __m512i flip = _mm512_set1_epi8(char(0x80));
+  for (size_t b = 0; b < bytes; b += 64) {
+    const size_t n = std::min<size_t>(64, bytes - b);
+    const __mmask64 m = n == 64 ? ~__mmask64(0) : (__mmask64(1) << n) - 1;
+    _mm512_mask_storeu_epi8(dst + b, m, _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, src + b), flip));
+  }
+#else
+  for (size_t b = 0; b < bytes; ++b) dst[b] = uint8_t(src[b]) ^ 0x80u;
+#endif
+}
+
 // Fills the tile rows (kpad bytes each) for output pixels [p0, p0 + n) of group g.
 void build_tile(const ConvDims& d, const int8_t* in, int g, int64_t p0, int n, int32_t in_zp,
                 uint8_t* tile) {
@@ -33,7 +47,7 @@ void build_tile(const ConvDims& d, const int8_t* in, int g, int64_t p0, int n, i
   if (pointwise) {  // the tile's pixels are contiguous in the input: one flat copy
     const int8_t* src = in + p0 * d.in.c;
     const size_t bytes = size_t(n) * d.kpad;
-    for (size_t b = 0; b < bytes; ++b) tile[b] = uint8_t(src[b]) ^ 0x80u;
+    to_unsigned(tile, src, bytes);
     return;
   }
   const uint8_t pad_value = uint8_t(in_zp + 128);
@@ -51,8 +65,7 @@ void build_tile(const ConvDims& d, const int8_t* in, int g, int64_t p0, int n, i
       if (full_width && iy >= 0 && iy < d.in.h) {  // the window row is contiguous in memory
         const int8_t* src = in + (int64_t(iy) * d.in.w + ix0) * d.in.c;
         uint8_t* dst = row + ky * d.kernel_w * d.cin_g;
-        const int bytes = d.kernel_w * d.cin_g;
-        for (int b = 0; b < bytes; ++b) dst[b] = uint8_t(src[b]) ^ 0x80u;
+        to_unsigned(dst, src, size_t(d.kernel_w) * d.cin_g);
         continue;
       }
       for (int kx = 0; kx < d.kernel_w; ++kx) {
@@ -63,7 +76,7 @@ void build_tile(const ConvDims& d, const int8_t* in, int g, int64_t p0, int n, i
           continue;
         }
         const int8_t* src = in + (int64_t(iy) * d.in.w + ix) * d.in.c + int64_t(g) * d.cin_g;
-        for (int c = 0; c < d.cin_g; ++c) dst[c] = uint8_t(src[c]) ^ 0x80u;
+        to_unsigned(dst, src, size_t(d.cin_g));
       }
     }
     std::memset(row + d.k, 0, size_t(d.kpad - d.k));
