@@ -3,16 +3,10 @@
 // architecture's resize mode, boxes mapped to network pixels.
 //
 // Without augmentation an example is exactly what evaluation feeds the network (the
-// ImageCache's resize). With augmentation (all draws from the example's seed, so the
-// same (index, seed) always gives the same example):
-//   1. random zoom s ~ U(scale_min, scale_max) about a random position: the resized
-//      image is scaled by s and placed at a random offset (s > 1 crops, s < 1 pads with the
-//      letterbox grey), done in one warpAffine from a decoded source image;
-//   2. horizontal flip with flip_prob;
-//   3. HSV jitter: hue shift +-hsv_h (fraction of the circle), saturation and value gains
-//      1 +- hsv_s, 1 +- hsv_v.
-// Boxes follow the geometry, are clipped to the image, and are dropped when less than a
-// quarter of their area (or under 2 pixels in width or height) remains visible.
+// ImageCache's resize). With augmentation it is data::augment_sample (random zoom/crop,
+// horizontal flip, HSV jitter, then the resize; boxes mostly cut away are dropped), with
+// the recipe's settings and the example's seed, so the same (index, seed) always gives the
+// same example.
 #pragma once
 
 #include <memory>
