@@ -9,6 +9,7 @@
 // the second term being folded into packed_bias once by prepare_int8.
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 #include "conv_dims.h"
 #include "kernel_internal.h"
@@ -109,12 +110,29 @@ struct Epilogue {
 }
 
 #ifdef TINYDET_HAVE_VNNI
+// The requantisation constants of one 16-channel block, built once per tile and block.
+struct BlockEpilogue {
+  simd::RequantLanes lanes, alpha;
+  simd::OutputLanes output;
+  __m512i bias;
+  __mmask16 store_mask;
+};
+
+BlockEpilogue block_epilogue(const Epilogue& e, const int32_t* bias, int oc0, int valid) {
+  int32_t mult[16] = {}, expo[16] = {};
+  for (int l = 0; l < valid; ++l) {
+    mult[l] = e.q->multiplier[oc0 + l];
+    expo[l] = -e.q->shift[oc0 + l];
+  }
+  return {simd::load_requant(mult, expo), simd::alpha_lanes(e.r), simd::output_lanes(e.r),
+          _mm512_loadu_si512(bias), __mmask16((1u << valid) - 1u)};
+}
+
 template <int N>
-void block_vnni(const ConvDims& d, const uint8_t* tile, const int8_t* wblock, const int32_t* bias,
-                int oc0, int valid, const Epilogue& e, int8_t* out, int64_t out_stride) {
+void block_vnni(const ConvDims& d, const uint8_t* tile, const int8_t* wblock, const BlockEpilogue& be,
+                const Epilogue& e, int oc0, int valid, int8_t* out, int64_t out_stride) {
   __m512i acc[N];
-  const __m512i b = _mm512_loadu_si512(bias);
-  for (int i = 0; i < N; ++i) acc[i] = b;
+  for (int i = 0; i < N; ++i) acc[i] = be.bias;
   const int k4n = d.kpad / 4;
   for (int k4 = 0; k4 < k4n; ++k4) {
     const __m512i w = _mm512_loadu_si512(wblock + size_t(k4) * 64);
@@ -124,7 +142,6 @@ void block_vnni(const ConvDims& d, const uint8_t* tile, const int8_t* wblock, co
       acc[i] = _mm512_dpbusd_epi32(acc[i], _mm512_set1_epi32(a), w);
     }
   }
-  const __mmask16 store_mask = __mmask16((1u << valid) - 1u);
   if (!e.vector_ok) {
     alignas(64) int32_t lanes[16];
     for (int i = 0; i < N; ++i) {
@@ -135,16 +152,9 @@ void block_vnni(const ConvDims& d, const uint8_t* tile, const int8_t* wblock, co
     }
     return;
   }
-  int32_t mult[16] = {}, expo[16] = {};
-  for (int l = 0; l < valid; ++l) {
-    mult[l] = e.q->multiplier[oc0 + l];
-    expo[l] = -e.q->shift[oc0 + l];
-  }
-  const simd::RequantLanes lanes = simd::load_requant(mult, expo);
-  const simd::RequantLanes alpha = simd::alpha_lanes(e.r);
   for (int i = 0; i < N; ++i)
-    _mm_mask_storeu_epi8(out + i * out_stride, store_mask,
-                         simd::requantize16(acc[i], lanes, e.r, alpha));
+    _mm_mask_storeu_epi8(out + i * out_stride, be.store_mask,
+                         simd::requantize16(acc[i], be.lanes, be.output, be.alpha));
 }
 #endif
 
@@ -160,14 +170,17 @@ void tile_gemm(const ConvDims& d, const uint8_t* tile, int n, int g, const Int8O
     const int32_t* bias = q.packed_bias.data() + size_t(g) * d.blocks * 16 + size_t(ob) * 16;
     int8_t* o = out_tile + oc0;
 #ifdef TINYDET_HAVE_VNNI
+    const BlockEpilogue be = block_epilogue(e, bias, oc0, valid);
+    auto run = [&](auto pixels, int i) {
+      block_vnni<decltype(pixels)::value>(d, tile + size_t(i) * d.kpad, wblock, be, e, oc0, valid,
+                                          o + i * out_stride, out_stride);
+    };
     int i = 0;
-    for (; i + 4 <= n; i += 4)
-      block_vnni<4>(d, tile + size_t(i) * d.kpad, wblock, bias, oc0, valid, e, o + i * out_stride,
-                    out_stride);
+    for (; i + 4 <= n; i += 4) run(std::integral_constant<int, 4>{}, i);
     switch (n - i) {
-      case 3: block_vnni<3>(d, tile + size_t(i) * d.kpad, wblock, bias, oc0, valid, e, o + i * out_stride, out_stride); break;
-      case 2: block_vnni<2>(d, tile + size_t(i) * d.kpad, wblock, bias, oc0, valid, e, o + i * out_stride, out_stride); break;
-      case 1: block_vnni<1>(d, tile + size_t(i) * d.kpad, wblock, bias, oc0, valid, e, o + i * out_stride, out_stride); break;
+      case 3: run(std::integral_constant<int, 3>{}, i); break;
+      case 2: run(std::integral_constant<int, 2>{}, i); break;
+      case 1: run(std::integral_constant<int, 1>{}, i); break;
       default: break;
     }
 #else

@@ -129,6 +129,7 @@ void depthwise_row_int8_avx512(const Op& op, const OpGeometry& geo, const int8_t
   const int C = y.c, taps = op.kernel_h * op.kernel_w;
   const __m512i zp = _mm512_set1_epi32(q.inputs[0].zero_point);
   const simd::RequantLanes alpha = simd::alpha_lanes(r);
+  const simd::OutputLanes outl = simd::output_lanes(r);
   __m512i wv[49];  // up to 7x7 taps
   for (int c0 = 0; c0 < C; c0 += kLanes) {
     const int n = std::min(kLanes, C - c0);
@@ -156,7 +157,7 @@ void depthwise_row_int8_avx512(const Op& op, const OpGeometry& geo, const int8_t
                                         wv[ky * op.kernel_w + kx]));
         }
         _mm_mask_storeu_epi8(out_row + int64_t(ox) * C + c0, m,
-                             simd::requantize16(acc, lanes, r, alpha));
+                             simd::requantize16(acc, lanes, outl, alpha));
         return;
       }
       __m512i acc = bias;
@@ -169,7 +170,7 @@ void depthwise_row_int8_avx512(const Op& op, const OpGeometry& geo, const int8_t
         }
       }
       _mm_mask_storeu_epi8(out_row + int64_t(ox) * C + c0, m,
-                           simd::requantize16(acc, lanes, r, alpha));
+                           simd::requantize16(acc, lanes, outl, alpha));
     };
     int ox = 0;
     if (op.kernel_h == 3 && op.kernel_w == 3) {
@@ -196,8 +197,8 @@ void depthwise_row_int8_avx512(const Op& op, const OpGeometry& geo, const int8_t
               a1 = _mm512_add_epi32(a1, _mm512_mullo_epi32(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, row + step + int64_t(kx) * C)), wk));
             }
           }
-          _mm_mask_storeu_epi8(out_row + int64_t(ox) * C + c0, m, simd::requantize16(a0, lanes, r, alpha));
-          _mm_mask_storeu_epi8(out_row + int64_t(ox + 1) * C + c0, m, simd::requantize16(a1, lanes, r, alpha));
+          _mm_mask_storeu_epi8(out_row + int64_t(ox) * C + c0, m, simd::requantize16(a0, lanes, outl, alpha));
+          _mm_mask_storeu_epi8(out_row + int64_t(ox + 1) * C + c0, m, simd::requantize16(a1, lanes, outl, alpha));
           ++ox;
           continue;
         }

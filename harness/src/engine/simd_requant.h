@@ -66,18 +66,33 @@ inline __m512i multiply_by_quantized_multiplier(__m512i x, const RequantLanes& l
   return rounding_divide_by_pot(rounding_doubling_high_mul(x, l), l);
 }
 
+/// The output side of int8::Requant as vectors, built once per block of work.
+struct OutputLanes {
+  __m512i zero_point, act_min, act_max;
+  bool leaky;
+};
+
+inline OutputLanes output_lanes(const int8::Requant& r) {
+  return {_mm512_set1_epi32(r.output_zero_point), _mm512_set1_epi32(r.act_min),
+          _mm512_set1_epi32(r.act_max), r.leaky};
+}
+
 /// The int8::requantize epilogue on 16 accumulators; returns 16 int8 in an xmm.
-inline __m128i requantize16(__m512i acc, const RequantLanes& lanes, const int8::Requant& r,
+inline __m128i requantize16(__m512i acc, const RequantLanes& lanes, const OutputLanes& o,
                             const RequantLanes& alpha) {
   __m512i y = multiply_by_quantized_multiplier(acc, lanes);
-  if (r.leaky) {
+  if (o.leaky) {
     const __mmask16 neg = _mm512_cmplt_epi32_mask(y, _mm512_setzero_si512());
     if (neg) y = _mm512_mask_blend_epi32(neg, y, multiply_by_quantized_multiplier(y, alpha));
   }
-  y = _mm512_add_epi32(y, _mm512_set1_epi32(r.output_zero_point));
-  y = _mm512_max_epi32(y, _mm512_set1_epi32(r.act_min));
-  y = _mm512_min_epi32(y, _mm512_set1_epi32(r.act_max));
+  y = _mm512_add_epi32(y, o.zero_point);
+  y = _mm512_min_epi32(_mm512_max_epi32(y, o.act_min), o.act_max);
   return _mm512_cvtepi32_epi8(y);
+}
+
+inline __m128i requantize16(__m512i acc, const RequantLanes& lanes, const int8::Requant& r,
+                            const RequantLanes& alpha) {
+  return requantize16(acc, lanes, output_lanes(r), alpha);
 }
 
 /// The alpha multiplier of a fused LeakyReLU as uniform lanes.
