@@ -173,36 +173,30 @@ void depthwise_row_int8_avx512(const Op& op, const OpGeometry& geo, const int8_t
                            simd::requantize16(acc, lanes, outl, alpha));
     };
     int ox = 0;
-    if (op.kernel_h == 3 && op.kernel_w == 3) {
-      // Specialised 3x3: fully unrolled with the nine weight vectors in registers, two
-      // interior pixels at a time (independent accumulator chains).
+    const int iy0 = oy * op.stride_h - geo.pad.top;
+    if (op.kernel_h == 3 && op.kernel_w == 3 && iy0 >= 0 && iy0 + 3 <= x.h) {
+      // Specialised 3x3 on rows whose windows are inside the input vertically: fully
+      // unrolled with the nine weight vectors in registers, two horizontally interior
+      // pixels at a time (independent accumulator chains).
+      const int ox_lo = std::min(y.w, (geo.pad.left + op.stride_w - 1) / op.stride_w);
+      int ox_hi = ox_lo;  // first column whose window crosses the right edge
+      while (ox_hi < y.w && ox_hi * op.stride_w - geo.pad.left + 3 <= x.w) ++ox_hi;
+      for (; ox < ox_lo; ++ox) any_pixel(ox);
       const int64_t step = int64_t(op.stride_w) * C;
-      auto interior = [&](int px) {
-        const Window w = window(op, geo, oy, px);
-        return w.ky0 == 0 && w.kx0 == 0 && w.ky1 == 3 && w.kx1 == 3;
-      };
-      for (; ox < y.w; ++ox) {
-        if (!interior(ox)) {
-          if (ox * op.stride_w - geo.pad.left < 0) { any_pixel(ox); continue; }
-          break;  // the right border: handled below
-        }
-        if (ox + 1 < y.w && interior(ox + 1)) {
-          const Window w = window(op, geo, oy, ox);
-          __m512i a0 = interior_bias, a1 = interior_bias;
-          for (int ky = 0; ky < 3; ++ky) {
-            const int8_t* row = in + (int64_t(w.iy0 + ky) * x.w + w.ix0) * C + c0;
-            for (int kx = 0; kx < 3; ++kx) {
-              const __m512i wk = wv[ky * 3 + kx];
-              a0 = _mm512_add_epi32(a0, _mm512_mullo_epi32(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, row + int64_t(kx) * C)), wk));
-              a1 = _mm512_add_epi32(a1, _mm512_mullo_epi32(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, row + step + int64_t(kx) * C)), wk));
-            }
+      for (; ox + 2 <= ox_hi; ox += 2) {
+        const int8_t* base = in + (int64_t(iy0) * x.w + (ox * op.stride_w - geo.pad.left)) * C + c0;
+        __m512i a0 = interior_bias, a1 = interior_bias;
+        for (int ky = 0; ky < 3; ++ky) {
+          const int8_t* row = base + int64_t(ky) * x.w * C;
+          for (int kx = 0; kx < 3; ++kx) {
+            const __m512i wk = wv[ky * 3 + kx];
+            const int8_t* p0 = row + int64_t(kx) * C;
+            a0 = _mm512_add_epi32(a0, _mm512_mullo_epi32(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, p0)), wk));
+            a1 = _mm512_add_epi32(a1, _mm512_mullo_epi32(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, p0 + step)), wk));
           }
-          _mm_mask_storeu_epi8(out_row + int64_t(ox) * C + c0, m, simd::requantize16(a0, lanes, outl, alpha));
-          _mm_mask_storeu_epi8(out_row + int64_t(ox + 1) * C + c0, m, simd::requantize16(a1, lanes, outl, alpha));
-          ++ox;
-          continue;
         }
-        any_pixel(ox);
+        _mm_mask_storeu_epi8(out_row + int64_t(ox) * C + c0, m, simd::requantize16(a0, lanes, outl, alpha));
+        _mm_mask_storeu_epi8(out_row + int64_t(ox + 1) * C + c0, m, simd::requantize16(a1, lanes, outl, alpha));
       }
     }
     for (; ox < y.w; ++ox) any_pixel(ox);
