@@ -290,6 +290,9 @@ Dataset load_dataset(const std::string& spec, const LoadOptions& opt) {
       }
     }
     const SyntheticCache cache = ensure_synthetic_cache(so);
+    if (opt.print_warnings && cache.generated)
+      std::fprintf(stderr, "synthetic: generated %d images in %.2f s into %s\n", so.count,
+                   cache.seconds, cache.dir.c_str());
     RawData raw = detail::read_coco(cache.annotations_json, cache.image_dir, opt);
     raw.format = "synthetic";
     raw.root = cache.dir;
