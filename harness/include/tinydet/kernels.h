@@ -58,7 +58,8 @@ int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, int32_t 
 
 struct KernelContext {
   KernelImpl impl = KernelImpl::Fast;
-  int threads = 1;                 // >1 lets the fast path use oneTBB
+  int threads = 1;                 // >1 lets the fast path use oneTBB (at most 2 workers:
+                                   // op_scratch_bytes holds 2 per-worker slots)
   uint8_t* scratch = nullptr;      // at least op_scratch_bytes(...) bytes, or null if 0
   size_t scratch_bytes = 0;
 };
