@@ -133,6 +133,7 @@ NetworkImage ImageCache::get(size_t sample_index, int w, int h, ResizeMode mode)
     ++decodes_;
     e->rgb = apply_resize(rgb, t);
     e->transform = t;
+    bytes_ += e->rgb.total() * e->rgb.elemSize();
   });
   return NetworkImage{e->rgb, e->transform};
 }
@@ -152,6 +153,7 @@ SourceImage ImageCache::get_source(size_t sample_index, int max_side) {
     ++decodes_;
     if (rgb.cols != w || rgb.rows != h) cv::resize(rgb, rgb, cv::Size(w, h), 0, 0, cv::INTER_AREA);
     e->rgb = rgb;
+    bytes_ += e->rgb.total() * e->rgb.elemSize();
     e->scale_x = float(w) / float(s.width);
     e->scale_y = float(h) / float(s.height);
   });
@@ -176,16 +178,10 @@ size_t ImageCache::entries() const {
   return entries_.size();
 }
 
-size_t ImageCache::bytes() const {
-  std::lock_guard lock(mutex_);
-  size_t n = 0;
-  for (const auto& [k, e] : entries_) n += e->rgb.total() * e->rgb.elemSize();
-  return n;
-}
-
 void ImageCache::clear() {
   std::lock_guard lock(mutex_);
   entries_.clear();
+  bytes_ = 0;
 }
 
 }  // namespace tinydet::data

@@ -276,14 +276,18 @@ cv::Mat load_image_rgb(const std::string& path, int reduce) {
     throw std::runtime_error("image '" + path + "': " + header.error);
   const cv::Mat raw(1, int(bytes.size()), CV_8UC1, const_cast<uint8_t*>(bytes.data()));
   cv::Mat decoded;
-  if (header.format == ImageFormat::Jpeg) {
-    int flags = cv::IMREAD_COLOR;
-    if (reduce >= 8) flags = cv::IMREAD_REDUCED_COLOR_8;
-    else if (reduce >= 4) flags = cv::IMREAD_REDUCED_COLOR_4;
-    else if (reduce >= 2) flags = cv::IMREAD_REDUCED_COLOR_2;
-    decoded = cv::imdecode(raw, flags | cv::IMREAD_IGNORE_ORIENTATION);
-  } else {
-    decoded = cv::imdecode(raw, cv::IMREAD_UNCHANGED);
+  try {
+    if (header.format == ImageFormat::Jpeg) {
+      int flags = cv::IMREAD_COLOR;
+      if (reduce >= 8) flags = cv::IMREAD_REDUCED_COLOR_8;
+      else if (reduce >= 4) flags = cv::IMREAD_REDUCED_COLOR_4;
+      else if (reduce >= 2) flags = cv::IMREAD_REDUCED_COLOR_2;
+      decoded = cv::imdecode(raw, flags | cv::IMREAD_IGNORE_ORIENTATION);
+    } else {
+      decoded = cv::imdecode(raw, cv::IMREAD_UNCHANGED);
+    }
+  } catch (const cv::Exception& e) {  // e.g. a header claiming an absurd size
+    throw std::runtime_error("image '" + path + "': the decoder failed: " + e.what());
   }
   if (decoded.empty())
     throw std::runtime_error("image '" + path + "': the decoder could not decode the " +

@@ -88,3 +88,23 @@ TEST(ImageDecode, ReducedJpegDecodeIsSmaller) {
   EXPECT_EQ(half.cols, 32);
   EXPECT_EQ(half.rows, 24);
 }
+
+TEST(ImageDecode, AbsurdHeaderSizeIsAnErrorNotACrash) {
+  // A PNG whose IHDR claims 60000x60000 but holds no real pixel data (bad CRCs too).
+  std::vector<uint8_t> png = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A,
+                              0, 0, 0, 13, 'I', 'H', 'D', 'R',
+                              0, 0, 0xEA, 0x60, 0, 0, 0xEA, 0x60, 8, 2, 0, 0, 0, 0, 0, 0, 0,
+                              0, 0, 0, 2, 'I', 'D', 'A', 'T', 0x78, 0x9C, 0, 0, 0, 0,
+                              0, 0, 0, 0, 'I', 'E', 'N', 'D', 0, 0, 0, 0};
+  const ImageHeader h = parse_image_header(png);
+  ASSERT_TRUE(h.ok()) << h.error;  // the header itself is well-formed
+  EXPECT_EQ(h.width, 60000);
+  const auto path = tinydet::data::testing::scratch_dir("absurd") / "huge.png";
+  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(png.data()), long(png.size()));
+  try {
+    load_image_rgb(path.string());
+    FAIL() << "decoding must fail";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("huge.png"), std::string::npos) << e.what();
+  }
+}

@@ -76,7 +76,8 @@ class ImageCache {
 
   size_t decodes() const { return decodes_.load(); }  // images decoded so far
   size_t entries() const;
-  size_t bytes() const;
+  size_t bytes() const { return bytes_.load(); }  // pixel bytes held
+  /// Drops every entry. Not to be called while other threads use the cache.
   void clear();
   const Dataset& dataset() const { return dataset_; }
 
@@ -89,6 +90,7 @@ class ImageCache {
   mutable std::mutex mutex_;
   std::map<Key, std::shared_ptr<Entry>> entries_;
   std::atomic<size_t> decodes_{0};
+  std::atomic<size_t> bytes_{0};
 };
 
 }  // namespace tinydet::data
