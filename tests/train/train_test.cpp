@@ -404,3 +404,26 @@ TEST(Recipe, WarmupThenCosineSchedule) {
 
 }  // namespace
 }  // namespace tinydet
+
+namespace tinydet {
+namespace {
+
+TEST(Trainer, ThreadCountDoesNotChangeTheWeights) {
+  MseArch arch(tiny_regressor(16, 16, 2), {0.5f, -0.3f});
+  InMemorySource data(random_examples(16, 16, 16, 9), "threads");
+  TrainRecipe r = small_recipe();
+  r.epochs = 2;
+  TrainOptions opt;
+  opt.progress = 2;
+  r.threads = 1;
+  const TrainResult one = train_graph(arch, arch.build_graph(), data, nullptr, r, opt);
+  r.threads = 2;
+  const TrainResult two = train_graph(arch, arch.build_graph(), data, nullptr, r, opt);
+  for (size_t i = 0; i < one.trained.ops.size(); ++i)
+    for (size_t k = 0; k < one.trained.ops[i].weights.size(); ++k)
+      ASSERT_NEAR(one.trained.ops[i].weights[k], two.trained.ops[i].weights[k], 1e-5)
+          << one.trained.ops[i].name << " " << k;
+}
+
+}  // namespace
+}  // namespace tinydet

@@ -1,15 +1,17 @@
 // Training throughput of an architecture plugin's graph (not a test: a measuring tool).
 //
-//   train_throughput PLUGIN.so RES [BATCH] [STEPS] [THREADS]
+//   train_throughput PLUGIN.so RES [BATCH] [STEPS] [THREADS] [NUM_CLASSES]
 //
 // Trains the plugin's graph on random images (no augmentation, no validation) and prints
-// images/s of forward + loss + backward + optimizer step, and the graph's MACs.
+// images/s of forward + loss + backward + optimizer step, and the graph's MACs. Also runs
+// the finite-difference check of the plugin's loss gradient (check_loss_gradient).
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 
 #include "loader/plugin_loader.h"
+#include "train/gradient_check.h"
 #include "train/trainer.h"
 #include "train_test_util.h"
 
@@ -33,6 +35,8 @@ int main(int argc, char** argv) {
     tinydet::ArchConfig cfg{res, res, classes, {}};
     arch->configure(cfg);
     const tinydet::Graph g = arch->build_graph();
+    const auto check = tinydet::check_loss_gradient(*arch, cfg);
+    std::printf("%s\n", check.summary.c_str());
     tinydet::InMemorySource data(tinydet::test::random_examples(batch * steps, res, res, 1),
                                  "random");
     tinydet::TrainRecipe r;

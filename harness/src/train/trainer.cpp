@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <future>
 #include <stdexcept>
@@ -392,6 +393,20 @@ TrainResult train_graph(const Architecture& arch, Graph graph, const TrainingSou
   Graph best = graph;  // weights replaced when a best epoch is recorded
   ProgressReporter progress(opt.progress, total_steps, steps_per_epoch, r.epochs,
                             opt.log_every_steps);
+  result.threads = threads;
+  {
+    // libgomp spin-waits at barriers: on a machine busier than its cores, multi-threaded
+    // training becomes many times slower than one thread. Say so (the fix is an
+    // environment variable read at process start, or fewer threads).
+    double load = 0;
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    if (threads > 1 && getloadavg(&load, 1) == 1 && load > double(cores) &&
+        !std::getenv("OMP_WAIT_POLICY"))
+      progress.message("the machine is busy (load " + std::to_string(int(load + 0.5)) + " on " +
+                       std::to_string(cores) + " cores): " + std::to_string(threads) +
+                       " training threads may be much slower than 1; set OMP_WAIT_POLICY=PASSIVE "
+                       "or use 1 thread");
+  }
   if (!opt.checkpoint_path.empty() && opt.resume && std::filesystem::exists(opt.checkpoint_path)) {
     load_checkpoint(opt.checkpoint_path, model, *optimizer, s, best, recipe_json, signature);
     progress.message("resuming from " + opt.checkpoint_path + " at epoch " +

@@ -85,6 +85,7 @@ struct TrainResult {
   int best_epoch = -1;       // -1: no validation ran (final weights are the last ones)
   double best_metric = NAN;
   double images_per_second = 0;  // training throughput of this call (forward+backward)
+  int threads = 0;               // torch intra-op threads used
   double seconds = 0;
   std::vector<EpochRecord> history;
   std::string cache_file;    // the .tdm when trained through the cache
