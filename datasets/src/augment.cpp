@@ -119,7 +119,9 @@ AugmentedSample augment(const cv::Mat& rgb, const std::vector<Box>& boxes,
 AugmentedSample augment_sample(ImageCache& cache, size_t index, const AugmentOptions& options,
                                uint64_t seed) {
   const Sample& s = cache.dataset().samples.at(index);
-  const SourceImage src = cache.get_source(index, 2 * std::max(options.out_w, options.out_h));
+  const int max_side = cache.source_max_side() > 0 ? cache.source_max_side()
+                                                   : 2 * std::max(options.out_w, options.out_h);
+  const SourceImage src = cache.get_source(index, max_side);
   std::vector<Box> boxes = s.boxes;
   for (Box& b : boxes) {
     b.x0 *= src.scale_x;

@@ -110,7 +110,8 @@ struct ImageCache::Entry {
   float scale_x = 1, scale_y = 1;
 };
 
-ImageCache::ImageCache(const Dataset& dataset) : dataset_(dataset) {}
+ImageCache::ImageCache(const Dataset& dataset, int source_max_side)
+    : dataset_(dataset), source_max_side_(std::max(0, source_max_side)) {}
 
 std::shared_ptr<ImageCache::Entry> ImageCache::entry(const Key& key) {
   std::lock_guard lock(mutex_);
@@ -129,8 +130,13 @@ NetworkImage ImageCache::get(size_t sample_index, int w, int h, ResizeMode mode)
     const ResizeTransform t = make_resize_transform(s.width, s.height, w, h, mode);
     const int want_w = int(std::lround(s.width * t.scale_x));
     const int want_h = int(std::lround(s.height * t.scale_y));
-    cv::Mat rgb = load_image_rgb(s.image_path, reduction_for(s.width, s.height, want_w, want_h));
-    ++decodes_;
+    cv::Mat rgb;
+    if (source_max_side_ > 0) {
+      rgb = get_source(sample_index, source_max_side_).rgb;  // decoded once for all sizes
+    } else {
+      rgb = load_image_rgb(s.image_path, reduction_for(s.width, s.height, want_w, want_h));
+      ++decodes_;
+    }
     e->rgb = apply_resize(rgb, t);
     e->transform = t;
     bytes_ += e->rgb.total() * e->rgb.elemSize();

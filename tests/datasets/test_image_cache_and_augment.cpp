@@ -170,3 +170,27 @@ TEST(Augment, BoxesMostlyCutAwayAreDropped) {
   EXPECT_GT(kept, 0u);
   EXPECT_LT(kept, runs);
 }
+
+TEST(ImageCache, WithSourceCopyASweepDecodesEachImageOnce) {
+  const Dataset ds = load_dataset("voc:" + (tinydet::data::testing::fixtures() / "voc_defects").string());
+  ImageCache cache(ds, 128);
+  AugmentOptions o;
+  o.out_w = o.out_h = 24;
+  for (int side : {16, 24, 32, 48}) {
+    for (size_t i = 0; i < ds.samples.size(); ++i) {
+      const NetworkImage n = cache.get(i, side, side, ResizeMode::Stretch);
+      EXPECT_EQ(n.rgb.cols, side);
+      (void)cache.get(i, side, side, ResizeMode::Letterbox);
+    }
+  }
+  for (size_t i = 0; i < ds.samples.size(); ++i) (void)augment_sample(cache, i, o, i);
+  EXPECT_EQ(cache.decodes(), ds.samples.size());
+  // Close to a direct decode (which may use the JPEG decoder's own downscaling instead).
+  ImageCache direct(ds);
+  for (size_t i = 0; i < ds.samples.size(); ++i) {
+    const NetworkImage a = cache.get(i, 32, 32, ResizeMode::Letterbox);
+    const NetworkImage b = direct.get(i, 32, 32, ResizeMode::Letterbox);
+    EXPECT_EQ(a.transform.offset_y, b.transform.offset_y);
+    EXPECT_LT(cv::norm(a.rgb, b.rgb, cv::NORM_L1) / double(a.rgb.total() * 3), 4.0) << i;
+  }
+}

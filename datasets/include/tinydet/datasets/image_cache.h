@@ -62,9 +62,16 @@ struct SourceImage {
 
 /// Thread-safe cache keyed by (sample index, width, height, mode). The dataset must outlive
 /// the cache. Memory is never released except by clear(): 320x320 RGB is 300 KiB per image.
+///
+/// With `source_max_side` > 0 every image is decoded exactly once, into a source copy whose
+/// longest side is at most that many pixels, and every size (and augmentation) is derived
+/// from it: a sweep over resolutions never decodes twice. Pick at least the largest network
+/// side (2x for augmentation headroom). With 0, each (size, mode) decodes on its first use
+/// (JPEGs at reduced scale when possible) and no source copy is kept.
 class ImageCache {
  public:
-  explicit ImageCache(const Dataset& dataset);
+  explicit ImageCache(const Dataset& dataset, int source_max_side = 0);
+  int source_max_side() const { return source_max_side_; }
 
   /// The sample resized to w x h. Decodes (once) on a miss. Throws std::runtime_error
   /// naming the file when the image cannot be decoded.
@@ -87,6 +94,7 @@ class ImageCache {
   std::shared_ptr<Entry> entry(const Key& key);
 
   const Dataset& dataset_;
+  int source_max_side_ = 0;
   mutable std::mutex mutex_;
   std::map<Key, std::shared_ptr<Entry>> entries_;
   std::atomic<size_t> decodes_{0};
