@@ -1,14 +1,20 @@
 // Trainer tests: IR <-> libtorch equivalence (against the reference kernels), weight round
-// trips, NHWC flatten, learning a toy task, bit-identical resume, the model cache, the
-// gradient-check helper and the recipe.
+// trips, NHWC flatten, learning a toy task, bit-identical resume, early stopping, the model
+// cache, thread-count independence, the gradient-check helper, the recipe and the dataset
+// adapter.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 
+#include <unistd.h>
+
+#include "tinydet/datasets/dataset.h"
+#include "tinydet/datasets/image_cache.h"
 #include "tinydet/graph_builder.h"
 #include "tinydet/kernels.h"
+#include "train/dataset_source.h"
 #include "train/gradient_check.h"
 #include "train/graph_module.h"
 #include "train/model_cache.h"
@@ -423,6 +429,52 @@ TEST(Trainer, ThreadCountDoesNotChangeTheWeights) {
     for (size_t k = 0; k < one.trained.ops[i].weights.size(); ++k)
       ASSERT_NEAR(one.trained.ops[i].weights[k], two.trained.ops[i].weights[k], 1e-5)
           << one.trained.ops[i].name << " " << k;
+}
+
+}  // namespace
+}  // namespace tinydet
+
+
+namespace tinydet {
+namespace {
+
+TEST(DatasetSource, GivesNetworkSizeExamplesAndDeterministicAugmentation) {
+  const fs::path dir = temp_dir("dataset_source");
+  data::LoadOptions load;
+  load.cache_dir = dir.string();
+  load.seed = 3;
+  const data::Dataset ds = data::load_dataset("synthetic:12@5", load);
+  data::ImageCache cache(ds);
+  DatasetSource train(ds, data::Split::Train, 64, 48, ResizeMode::Letterbox, cache);
+  ASSERT_EQ(train.size(), ds.train.size());
+  ASSERT_GT(train.size(), 0u);
+  EXPECT_NE(train.fingerprint().find("64x48"), std::string::npos);
+  size_t boxes = 0;
+  for (size_t i = 0; i < train.size(); ++i) {
+    const Example e = train.get(i, 1, nullptr);
+    ASSERT_EQ(e.width, 64);
+    ASSERT_EQ(e.height, 48);
+    ASSERT_EQ(e.rgb.size(), size_t(64 * 48 * 3));
+    const data::NetworkImage img = cache.get(train.sample_index(i), 64, 48, ResizeMode::Letterbox);
+    EXPECT_TRUE(std::equal(e.rgb.begin(), e.rgb.end(), img.rgb.data)) << "sample " << i;
+    for (const Box& b : e.boxes) {
+      EXPECT_GE(b.x0, 0.f);
+      EXPECT_LE(b.x1, 64.f);
+      EXPECT_GE(b.y0, 0.f);
+      EXPECT_LE(b.y1, 48.f);
+    }
+    boxes += e.boxes.size();
+  }
+  EXPECT_GT(boxes, 0u);
+  Augmentation aug;
+  const Example a1 = train.get(0, 42, &aug), a2 = train.get(0, 42, &aug),
+                b = train.get(0, 43, &aug);
+  EXPECT_EQ(a1.rgb, a2.rgb);
+  ASSERT_EQ(a1.boxes.size(), a2.boxes.size());
+  EXPECT_EQ(a1.width, 64);
+  EXPECT_EQ(a1.height, 48);
+  EXPECT_NE(a1.rgb, b.rgb);
+  fs::remove_all(dir);
 }
 
 }  // namespace
