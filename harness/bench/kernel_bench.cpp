@@ -154,6 +154,27 @@ void run_graph_bench(benchmark::State& state, const Graph& g, DType dt, KernelIm
       benchmark::Counter::kIsRate);
 }
 
+/// The whole MobileNetV2-0.35 backbone (through Conv_1, 1280 channels) at 160x160: the
+/// feature extractor SSDLite runs.
+const Graph& backbone160_float_graph() {
+  static const Graph g = [] {
+    GraphBuilder b(Shape{160, 160, 3});
+    mobilenet::MobileNetV2Options mo;
+    mo.alpha = 0.35f;
+    const auto f = mobilenet::build_mobilenet_v2(b, b.input(), mo);
+    b.mark_output(f.output, "features");
+    Graph raw = b.finish();
+    init_weights(raw, 4);
+    return fold_for_inference(raw);
+  }();
+  return g;
+}
+
+const Graph& backbone160_int8_graph() {
+  static const Graph g = quantized(backbone160_float_graph());
+  return g;
+}
+
 const Graph& fomo_float_graph() {
   static const Graph g = [] {
     GraphBuilder b(Shape{96, 96, 3});
@@ -196,8 +217,7 @@ double thread_cpu_seconds() {
   return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
 }
 
-void print_breakdown(DType dt) {
-  const Graph& g = dt == DType::Int8 ? fomo_int8_graph() : fomo_float_graph();
+void print_breakdown(const char* title, const Graph& g, DType dt) {
   GraphRun run(g, dt, KernelImpl::Fast, 1);
   constexpr int kRuns = 300;
   for (int i = 0; i < 20; ++i) run.run_all();  // warm up
@@ -217,7 +237,7 @@ void print_breakdown(DType dt) {
     macs[kind] += g.op_stats(int(i)).macs;
     total += per_op[i] / kRuns;
   }
-  std::printf("FOMO MobileNetV2-0.35 96x96, %s, fast, 1 thread, CPU time: %.3f ms, %.2f MMAC, %.2f GMAC/s\n",
+  std::printf("%s, %s, fast, 1 thread, CPU time: %.3f ms, %.2f MMAC, %.2f GMAC/s\n", title,
               dtype_name(dt), total * 1e3, double(graph_macs(g)) / 1e6,
               double(graph_macs(g)) / total / 1e9);
   std::printf("  %-20s %9s %7s %9s %8s\n", "op type", "ms", "share", "MMAC", "GMAC/s");
@@ -255,6 +275,11 @@ void register_benchmarks() {
           run_graph_bench(st, dt == DType::Int8 ? fomo_int8_graph() : fomo_float_graph(), dt, impl,
                           threads);
         })->Unit(benchmark::kMicrosecond);
+        const std::string backbone = "graph/mobilenetv2_035_160_backbone/" + suffix;
+        benchmark::RegisterBenchmark(backbone.c_str(), [dt, impl, threads](benchmark::State& st) {
+          run_graph_bench(st, dt == DType::Int8 ? backbone160_int8_graph() : backbone160_float_graph(),
+                          dt, impl, threads);
+        })->Unit(benchmark::kMicrosecond);
       }
 }
 
@@ -264,8 +289,13 @@ void register_benchmarks() {
 int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i)
     if (std::strcmp(argv[i], "--tinydet_breakdown") == 0) {
-      tinydet::print_breakdown(tinydet::DType::Int8);
-      tinydet::print_breakdown(tinydet::DType::Float32);
+      using tinydet::DType;
+      const char* fomo = "FOMO MobileNetV2-0.35 96x96";
+      const char* backbone = "MobileNetV2-0.35 backbone 160x160";
+      tinydet::print_breakdown(fomo, tinydet::fomo_int8_graph(), DType::Int8);
+      tinydet::print_breakdown(fomo, tinydet::fomo_float_graph(), DType::Float32);
+      tinydet::print_breakdown(backbone, tinydet::backbone160_int8_graph(), DType::Int8);
+      tinydet::print_breakdown(backbone, tinydet::backbone160_float_graph(), DType::Float32);
       return 0;
     }
   tinydet::register_benchmarks();
