@@ -2,7 +2,9 @@
 // Channels are the vector lanes: for each output pixel, blocks of 16 channels accumulate
 // the valid window taps in registers, then (int8) requantise in registers. Weights are
 // read transposed, [tap][channel]: prepared once by prepare_int8 for int8
-// (packed_weights), copied into the row scratch per call for float.
+// (packed_weights), copied into the row scratch per call for float. int8 windows fully
+// inside the input fold the zero point into the bias; 3x3 kernels have an unrolled path
+// that keeps the nine weight vectors in registers and runs two pixels at a time.
 #include <algorithm>
 #include <cstring>
 
