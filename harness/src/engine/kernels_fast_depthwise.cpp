@@ -35,6 +35,26 @@ inline Window window(const Op& op, const OpGeometry& geo, int oy, int ox) {
   return w;
 }
 
+// Output columns [lo, hi) whose windows lie inside the input horizontally.
+struct Columns {
+  int lo, hi;
+};
+
+inline Columns interior_columns(const Op& op, const OpGeometry& geo) {
+  const int out_w = geo.output.w, in_w = geo.inputs[0].w;
+  Columns c;
+  c.lo = std::min(out_w, (geo.pad.left + op.stride_w - 1) / op.stride_w);
+  c.hi = c.lo;
+  while (c.hi < out_w && c.hi * op.stride_w - geo.pad.left + op.kernel_w <= in_w) ++c.hi;
+  return c;
+}
+
+// True when output row oy's windows lie inside the input vertically.
+inline bool interior_row(const Op& op, const OpGeometry& geo, int oy) {
+  const int iy0 = oy * op.stride_h - geo.pad.top;
+  return iy0 >= 0 && iy0 + op.kernel_h <= geo.inputs[0].h;
+}
+
 }  // namespace
 
 size_t fast_depthwise_row_scratch_bytes(const Op& op, const OpGeometry& geo, DType dtype) {
@@ -69,7 +89,7 @@ void depthwise_row_float_avx512(const Op& op, const OpGeometry& geo, const float
     for (int t = 0; t < taps; ++t) wv[t] = _mm512_maskz_loadu_ps(m, wt + size_t(t) * C + c0);
     const __m512 bias =
         op.bias.empty() ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(m, op.bias.data() + c0);
-    for (int ox = 0; ox < y.w; ++ox) {
+    const auto any_pixel = [&](int ox) {
       const Window w = window(op, geo, oy, ox);
       __m512 acc = bias;
       for (int ky = w.ky0; ky < w.ky1; ++ky) {
@@ -80,7 +100,28 @@ void depthwise_row_float_avx512(const Op& op, const OpGeometry& geo, const float
       }
       _mm512_mask_storeu_ps(out_row + int64_t(ox) * C + c0, m,
                             act::apply_avx512(acc, op.act, op.leaky_alpha));
+    };
+    int ox = 0;
+    if (op.kernel_h == 3 && op.kernel_w == 3 && interior_row(op, geo, oy)) {
+      // Specialised 3x3 (as for int8): unrolled, two interior pixels at a time.
+      const Columns cols = interior_columns(op, geo);
+      for (; ox < cols.lo; ++ox) any_pixel(ox);
+      const int64_t step = int64_t(op.stride_w) * C;
+      const int iy0 = oy * op.stride_h - geo.pad.top;
+      for (; ox + 2 <= cols.hi; ox += 2) {
+        const float* base = in + (int64_t(iy0) * x.w + (ox * op.stride_w - geo.pad.left)) * C + c0;
+        __m512 a0 = bias, a1 = bias;
+        for (int ky = 0; ky < 3; ++ky)
+          for (int kx = 0; kx < 3; ++kx) {
+            const float* p0 = base + (int64_t(ky) * x.w + kx) * C;
+            a0 = _mm512_add_ps(a0, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, p0), wv[ky * 3 + kx]));
+            a1 = _mm512_add_ps(a1, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, p0 + step), wv[ky * 3 + kx]));
+          }
+        _mm512_mask_storeu_ps(out_row + int64_t(ox) * C + c0, m, act::apply_avx512(a0, op.act, op.leaky_alpha));
+        _mm512_mask_storeu_ps(out_row + int64_t(ox + 1) * C + c0, m, act::apply_avx512(a1, op.act, op.leaky_alpha));
+      }
     }
+    for (; ox < y.w; ++ox) any_pixel(ox);
   }
 }
 
@@ -175,17 +216,15 @@ void depthwise_row_int8_avx512(const Op& op, const OpGeometry& geo, const int8_t
                            simd::requantize16(acc, lanes, outl, alpha));
     };
     int ox = 0;
-    const int iy0 = oy * op.stride_h - geo.pad.top;
-    if (op.kernel_h == 3 && op.kernel_w == 3 && iy0 >= 0 && iy0 + 3 <= x.h) {
+    if (op.kernel_h == 3 && op.kernel_w == 3 && interior_row(op, geo, oy)) {
       // Specialised 3x3 on rows whose windows are inside the input vertically: fully
       // unrolled with the nine weight vectors in registers, two horizontally interior
       // pixels at a time (independent accumulator chains).
-      const int ox_lo = std::min(y.w, (geo.pad.left + op.stride_w - 1) / op.stride_w);
-      int ox_hi = ox_lo;  // first column whose window crosses the right edge
-      while (ox_hi < y.w && ox_hi * op.stride_w - geo.pad.left + 3 <= x.w) ++ox_hi;
-      for (; ox < ox_lo; ++ox) any_pixel(ox);
+      const Columns cols = interior_columns(op, geo);
+      for (; ox < cols.lo; ++ox) any_pixel(ox);
       const int64_t step = int64_t(op.stride_w) * C;
-      for (; ox + 2 <= ox_hi; ox += 2) {
+      const int iy0 = oy * op.stride_h - geo.pad.top;
+      for (; ox + 2 <= cols.hi; ox += 2) {
         const int8_t* base = in + (int64_t(iy0) * x.w + (ox * op.stride_w - geo.pad.left)) * C + c0;
         __m512i a0 = interior_bias, a1 = interior_bias;
         for (int ky = 0; ky < 3; ++ky) {
