@@ -55,6 +55,22 @@ inline bool interior_row(const Op& op, const OpGeometry& geo, int oy) {
   return iy0 >= 0 && iy0 + op.kernel_h <= geo.inputs[0].h;
 }
 
+// Visits the pixels of output row oy: pair(ox, first_input_element) for two adjacent
+// pixels whose 3x3 windows are inside the input (the specialised path), any(ox) for the
+// others (and every pixel of other kernel sizes).
+template <typename Any, typename Pair>
+void visit_row(const Op& op, const OpGeometry& geo, int oy, Any&& any, Pair&& pair) {
+  int ox = 0;
+  if (op.kernel_h == 3 && op.kernel_w == 3 && interior_row(op, geo, oy)) {
+    const Columns cols = interior_columns(op, geo);
+    const int64_t row = int64_t(oy * op.stride_h - geo.pad.top) * geo.inputs[0].w;
+    for (; ox < cols.lo; ++ox) any(ox);
+    for (; ox + 2 <= cols.hi; ox += 2)
+      pair(ox, (row + ox * op.stride_w - geo.pad.left) * geo.inputs[0].c);
+  }
+  for (; ox < geo.output.w; ++ox) any(ox);
+}
+
 }  // namespace
 
 size_t fast_depthwise_row_scratch_bytes(const Op& op, const OpGeometry& geo, DType dtype) {
@@ -101,27 +117,21 @@ void depthwise_row_float_avx512(const Op& op, const OpGeometry& geo, const float
       _mm512_mask_storeu_ps(out_row + int64_t(ox) * C + c0, m,
                             act::apply_avx512(acc, op.act, op.leaky_alpha));
     };
-    int ox = 0;
-    if (op.kernel_h == 3 && op.kernel_w == 3 && interior_row(op, geo, oy)) {
-      // Specialised 3x3 (as for int8): unrolled, two interior pixels at a time.
-      const Columns cols = interior_columns(op, geo);
-      for (; ox < cols.lo; ++ox) any_pixel(ox);
-      const int64_t step = int64_t(op.stride_w) * C;
-      const int iy0 = oy * op.stride_h - geo.pad.top;
-      for (; ox + 2 <= cols.hi; ox += 2) {
-        const float* base = in + (int64_t(iy0) * x.w + (ox * op.stride_w - geo.pad.left)) * C + c0;
-        __m512 a0 = bias, a1 = bias;
-        for (int ky = 0; ky < 3; ++ky)
-          for (int kx = 0; kx < 3; ++kx) {
-            const float* p0 = base + (int64_t(ky) * x.w + kx) * C;
-            a0 = _mm512_add_ps(a0, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, p0), wv[ky * 3 + kx]));
-            a1 = _mm512_add_ps(a1, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, p0 + step), wv[ky * 3 + kx]));
-          }
-        _mm512_mask_storeu_ps(out_row + int64_t(ox) * C + c0, m, act::apply_avx512(a0, op.act, op.leaky_alpha));
-        _mm512_mask_storeu_ps(out_row + int64_t(ox + 1) * C + c0, m, act::apply_avx512(a1, op.act, op.leaky_alpha));
-      }
-    }
-    for (; ox < y.w; ++ox) any_pixel(ox);
+    // Specialised 3x3 (as for int8): unrolled, two interior pixels at a time.
+    const int64_t step = int64_t(op.stride_w) * C;
+    visit_row(op, geo, oy, any_pixel, [&](int ox, int64_t first) {
+      const float* base = in + first + c0;
+      __m512 a0 = bias, a1 = bias;
+      for (int ky = 0; ky < 3; ++ky)
+        for (int kx = 0; kx < 3; ++kx) {
+          const float* p0 = base + (int64_t(ky) * x.w + kx) * C;
+          a0 = _mm512_add_ps(a0, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, p0), wv[ky * 3 + kx]));
+          a1 = _mm512_add_ps(a1, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, p0 + step), wv[ky * 3 + kx]));
+        }
+      float* o = out_row + int64_t(ox) * C + c0;
+      _mm512_mask_storeu_ps(o, m, act::apply_avx512(a0, op.act, op.leaky_alpha));
+      _mm512_mask_storeu_ps(o + C, m, act::apply_avx512(a1, op.act, op.leaky_alpha));
+    });
   }
 }
 
@@ -215,32 +225,24 @@ void depthwise_row_int8_avx512(const Op& op, const OpGeometry& geo, const int8_t
       _mm_mask_storeu_epi8(out_row + int64_t(ox) * C + c0, m,
                            simd::requantize16(acc, lanes, outl, alpha));
     };
-    int ox = 0;
-    if (op.kernel_h == 3 && op.kernel_w == 3 && interior_row(op, geo, oy)) {
-      // Specialised 3x3 on rows whose windows are inside the input vertically: fully
-      // unrolled with the nine weight vectors in registers, two horizontally interior
-      // pixels at a time (independent accumulator chains).
-      const Columns cols = interior_columns(op, geo);
-      for (; ox < cols.lo; ++ox) any_pixel(ox);
-      const int64_t step = int64_t(op.stride_w) * C;
-      const int iy0 = oy * op.stride_h - geo.pad.top;
-      for (; ox + 2 <= cols.hi; ox += 2) {
-        const int8_t* base = in + (int64_t(iy0) * x.w + (ox * op.stride_w - geo.pad.left)) * C + c0;
-        __m512i a0 = interior_bias, a1 = interior_bias;
-        for (int ky = 0; ky < 3; ++ky) {
-          const int8_t* row = base + int64_t(ky) * x.w * C;
-          for (int kx = 0; kx < 3; ++kx) {
-            const __m512i wk = wv[ky * 3 + kx];
-            const int8_t* p0 = row + int64_t(kx) * C;
-            a0 = _mm512_add_epi32(a0, _mm512_mullo_epi32(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, p0)), wk));
-            a1 = _mm512_add_epi32(a1, _mm512_mullo_epi32(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, p0 + step)), wk));
-          }
+    // Specialised 3x3 on rows whose windows are inside the input vertically: fully
+    // unrolled with the nine weight vectors in registers, two horizontally interior
+    // pixels at a time (independent accumulator chains).
+    const int64_t step = int64_t(op.stride_w) * C, row_stride = int64_t(x.w) * C;
+    visit_row(op, geo, oy, any_pixel, [&](int ox, int64_t first) {
+      const int8_t* base = in + first + c0;
+      __m512i a0 = interior_bias, a1 = interior_bias;
+      for (int ky = 0; ky < 3; ++ky)
+        for (int kx = 0; kx < 3; ++kx) {
+          const __m512i wk = wv[ky * 3 + kx];
+          const int8_t* p0 = base + int64_t(ky) * row_stride + int64_t(kx) * C;
+          a0 = _mm512_add_epi32(a0, _mm512_mullo_epi32(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, p0)), wk));
+          a1 = _mm512_add_epi32(a1, _mm512_mullo_epi32(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, p0 + step)), wk));
         }
-        _mm_mask_storeu_epi8(out_row + int64_t(ox) * C + c0, m, simd::requantize16(a0, lanes, outl, alpha));
-        _mm_mask_storeu_epi8(out_row + int64_t(ox + 1) * C + c0, m, simd::requantize16(a1, lanes, outl, alpha));
-      }
-    }
-    for (; ox < y.w; ++ox) any_pixel(ox);
+      int8_t* o = out_row + int64_t(ox) * C + c0;
+      _mm_mask_storeu_epi8(o, m, simd::requantize16(a0, lanes, outl, alpha));
+      _mm_mask_storeu_epi8(o + C, m, simd::requantize16(a1, lanes, outl, alpha));
+    });
   }
 }
 
