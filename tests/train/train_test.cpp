@@ -345,6 +345,10 @@ TEST(ModelCache, SecondCallReusesTheCachedModel) {
   const TrainResult b = train_cached(arch, cfg, cache, data, nullptr, r, opt);
   EXPECT_TRUE(b.from_cache);
   EXPECT_EQ(b.steps_run, 0);
+  EXPECT_EQ(b.global_step, a.global_step);
+  ASSERT_EQ(b.history.size(), a.history.size());  // restored from the sidecar
+  EXPECT_NEAR(b.history.back().train_loss, a.history.back().train_loss, 1e-9);
+  EXPECT_EQ(b.history.back().epoch, a.history.back().epoch);
   ASSERT_EQ(b.inference.ops.size(), a.inference.ops.size());
   for (size_t i = 0; i < a.inference.ops.size(); ++i)
     EXPECT_EQ(b.inference.ops[i].weights, a.inference.ops[i].weights);

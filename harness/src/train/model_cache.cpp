@@ -115,6 +115,19 @@ TrainResult train_cached(const Architecture& arch, const ArchConfig& cfg,
         r.epochs_completed = j.value("epochs_completed", 0);
         r.global_step = j.value("steps", int64_t(0));
         r.images_per_second = j.value("images_per_second", 0.0);
+        r.early_stopped = j.value("early_stopped", false);
+        r.total_steps = r.global_step;
+        auto num = [](const nlohmann::json& v) { return v.is_number() ? v.get<double>() : NAN; };
+        for (const auto& e : j.value("history", nlohmann::json::array())) {
+          EpochRecord rec;
+          rec.epoch = e.value("epoch", 1) - 1;  // 1-based in the sidecar
+          rec.train_loss = num(e.value("train_loss", nlohmann::json()));
+          rec.val_loss = num(e.value("val_loss", nlohmann::json()));
+          rec.val_metric = num(e.value("val_metric", nlohmann::json()));
+          rec.lr = num(e.value("lr", nlohmann::json()));
+          rec.images_per_second = num(e.value("images_per_second", nlohmann::json()));
+          r.history.push_back(rec);
+        }
       } catch (const std::exception&) {
         // The sidecar is informative only; the model files are the cache.
       }
