@@ -14,7 +14,7 @@ include(CMakePackageConfigHelpers)
 # The binary finds the build tree's plugins when it runs from the build tree, and otherwise
 # <its prefix>/${TINYDET_PLUGIN_INSTALL_DIR}, so an install to any prefix is relocatable.
 target_compile_definitions(tinydet PRIVATE
-  TINYDET_BINARY_DIR="${CMAKE_BINARY_DIR}"
+  TINYDET_BUILD_EXE_DIR="$<TARGET_FILE_DIR:tinydet>"
   TINYDET_PLUGIN_INSTALL_RELDIR="${TINYDET_PLUGIN_INSTALL_DIR}")
 
 install(TARGETS tinydet_sdk EXPORT tinydetTargets

@@ -10,19 +10,6 @@ namespace tinydet::cli {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-// True when `inner` is `outer` or below it (both canonical).
-bool is_within(const fs::path& inner, const fs::path& outer) {
-  auto i = inner.begin();
-  for (auto o = outer.begin(); o != outer.end(); ++o, ++i) {
-    if (i == inner.end() || *i != *o) return false;
-  }
-  return true;
-}
-
-}  // namespace
-
 fs::path executable_path() {
   std::error_code ec;
   fs::path exe = fs::read_symlink("/proc/self/exe", ec);
@@ -32,9 +19,12 @@ fs::path executable_path() {
 bool running_from_build_tree() {
   const fs::path exe = executable_path();
   if (exe.empty()) return false;
-  std::error_code ec;
-  const fs::path build = fs::weakly_canonical(TINYDET_BINARY_DIR, ec);
-  return !ec && is_within(fs::weakly_canonical(exe, ec), build);
+  // The build's own binary, not merely one below the build folder: an install prefix may
+  // well lie inside the build tree (the out-of-tree test installs there).
+  std::error_code ec1, ec2;
+  const fs::path exe_dir = fs::weakly_canonical(exe.parent_path(), ec1);
+  const fs::path build_exe_dir = fs::weakly_canonical(TINYDET_BUILD_EXE_DIR, ec2);
+  return !ec1 && !ec2 && exe_dir == build_exe_dir;
 }
 
 fs::path install_prefix() {
