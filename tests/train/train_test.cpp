@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <csignal>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -18,6 +20,7 @@
 #include "train/gradient_check.h"
 #include "train/graph_module.h"
 #include "train/model_cache.h"
+#include "train/progress.h"
 #include "train/train_recipe.h"
 #include "train/trainer.h"
 #include "train_test_util.h"
@@ -479,6 +482,58 @@ TEST(DatasetSource, GivesNetworkSizeExamplesAndDeterministicAugmentation) {
   EXPECT_EQ(a1.height, 48);
   EXPECT_NE(a1.rgb, b.rgb);
   fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace tinydet
+
+namespace tinydet {
+namespace {
+
+TEST(Trainer, SigintFinishesTheStepAndWritesAResumableCheckpoint) {
+  MseArch arch(tiny_regressor(8, 8, 2), {0.5f, -0.3f});
+  InMemorySource data(random_examples(16, 8, 8, 10), "sigint");
+  TrainRecipe r = small_recipe();
+  r.epochs = 2;
+  const fs::path dir = temp_dir("sigint");
+  TrainOptions opt;
+  opt.progress = 2;
+  opt.checkpoint_path = (dir / "run.ckpt").string();
+  reset_stop_request();
+  install_sigint_handler();
+  std::raise(SIGINT);  // as if Ctrl-C arrived during the first step
+  EXPECT_TRUE(stop_requested());
+  const TrainResult part = train_graph(arch, arch.build_graph(), data, nullptr, r, opt);
+  reset_stop_request();
+  std::signal(SIGINT, SIG_DFL);
+  EXPECT_TRUE(part.interrupted);
+  EXPECT_EQ(part.steps_run, 1);
+  ASSERT_TRUE(fs::exists(opt.checkpoint_path));
+  const TrainResult rest = train_graph(arch, arch.build_graph(), data, nullptr, r, opt);
+  EXPECT_FALSE(rest.interrupted);
+  EXPECT_EQ(rest.steps_run, rest.total_steps - 1);
+  fs::remove_all(dir);
+}
+
+TEST(Progress, LogLinesReportLossThroughputAndEta) {
+  std::FILE* f = std::tmpfile();
+  ASSERT_NE(f, nullptr);
+  {
+    ProgressReporter p(0, 4, 2, 2, 1, f);
+    EXPECT_EQ(p.mode(), ProgressReporter::Mode::Lines);
+    p.step(0, 1, 0.5, 1e-3, 100.0);
+    p.epoch_end(0, 0.5, 0.4, 0.7, "map50", true, 100.0);
+  }
+  std::rewind(f);
+  std::string text(4096, '\0');
+  text.resize(std::fread(text.data(), 1, text.size(), f));
+  std::fclose(f);
+  EXPECT_NE(text.find("img/s"), std::string::npos) << text;
+  EXPECT_NE(text.find("ETA"), std::string::npos) << text;
+  EXPECT_NE(text.find("map50 0.7000 (best)"), std::string::npos) << text;
+  EXPECT_EQ(text.find('\r'), std::string::npos) << "no carriage returns off a terminal";
+  EXPECT_EQ(format_duration(3725), "1h02m");
+  EXPECT_EQ(format_duration(65), "1m05s");
 }
 
 }  // namespace
