@@ -190,5 +190,23 @@ TEST(Fomo, LossWeightsObjectCells) {
   EXPECT_NEAR(grad.data[0][0], 100.0 * 0.25 / 16, 1e-6);
 }
 
+TEST(Fomo, CoverTargetsRoundTripToOneCentroidPerObject) {
+  Fomo f(96, {{"target", "cover"}});
+  const std::vector<Box> gt{{8.f, 8.f, 40.f, 30.f, 0}, {56.f, 50.f, 90.f, 90.f, 2}};
+  OutputBuffers out(f.graph, 1);
+  auto views = out.mutable_views();
+  f.arch->ideal_outputs(f.arch->encode(gt), views);
+  const auto dets = decode(*f.arch, out);
+  ASSERT_EQ(dets.size(), 2u);
+  for (const Box& b : gt) {
+    bool found = false;
+    for (const auto& d : dets)
+      found = found || (d.cls == b.cls && std::abs(d.cx - b.cx()) <= 8.f &&
+                        std::abs(d.cy - b.cy()) <= 8.f && d.x0 <= b.x0 && d.x1 >= b.x1 &&
+                        d.y0 <= b.y0 && d.y1 >= b.y1);
+    EXPECT_TRUE(found) << "class " << b.cls;
+  }
+}
+
 }  // namespace
 }  // namespace tinydet::testing
