@@ -168,7 +168,7 @@ TEST(ArchConformance, RefusesResolutionNotMultiple) {
     SCOPED_TRACE(p.name);
     auto a = create_architecture(p);
     const int def = default_res(*a), m = a->resolution_multiple();
-    if (m <= 1) GTEST_SKIP() << p.name << " accepts every size";
+    if (m <= 1) continue;  // every size is valid: nothing to refuse
     const int bad = def + 1;
     for (auto [h, w] : {std::pair{bad, def}, std::pair{def, bad}}) {
       try {
