@@ -49,7 +49,19 @@ PluginSearchOptions plugin_search_options(const GlobalOptions& global) {
 }
 
 PluginRegistry load_registry(const GlobalOptions& global) {
-  PluginRegistry registry = load_plugins(plugin_search_options(global));
+  const PluginSearchOptions options = plugin_search_options(global);
+  if (global.verbosity > 0) {
+    for (const auto& dir : plugin_search_path(options)) {
+      std::cerr << "tinydet: plugin search path: " << dir.string() << "\n";
+    }
+  }
+  PluginRegistry registry = load_plugins(options);
+  if (global.verbosity > 0) {
+    for (const auto& p : registry.list()) {
+      std::cerr << "tinydet: loaded " << to_string(p.kind) << " plugin '" << p.name << "' "
+                << p.version << " from " << p.file.string() << "\n";
+    }
+  }
   for (const auto& failure : registry.failures()) {
     std::cerr << "tinydet: warning: " << failure.reason << "\n";
   }

@@ -30,7 +30,8 @@ std::filesystem::path default_plugin_dir();
 PluginSearchOptions plugin_search_options(const GlobalOptions& global);
 
 /// Loads the plugins for a subcommand that needs them. Refused plugins are warned about on
-/// stderr; with --strict they make this throw (exit code 1).
+/// stderr; with --strict they make this throw (exit code 1). With -v, the search path and
+/// each loaded plugin are printed on stderr.
 PluginRegistry load_registry(const GlobalOptions& global);
 
 /// The gnuplot executable: $TINYDET_GNUPLOT when set, else `gnuplot` on $PATH; empty when
