@@ -46,10 +46,10 @@ const std::vector<Column>& columns() {
       {"primary metric", [](const json& c) {
          return text(c, "/accuracy/primary_metric") + " " + fmt(c, "/accuracy/primary", 3);
        }},
-      {"mAP@.5", [](const json& c) { return fmt(c, "/accuracy/coco/map50", 3); }},
-      {"mAP@[.5:.95]", [](const json& c) { return fmt(c, "/accuracy/coco/map", 3); }},
+      {"mAP@.5", [](const json& c) { return fmt(c, "/accuracy/coco/ap50", 3); }},
+      {"mAP@[.5:.95]", [](const json& c) { return fmt(c, "/accuracy/coco/ap", 3); }},
       {"centroid F1", [](const json& c) { return fmt(c, "/accuracy/centroid/micro/f1", 3); }},
-      {"count MAE", [](const json& c) { return fmt(c, "/accuracy/counting/mae", 2); }},
+      {"count MAE", [](const json& c) { return fmt(c, "/accuracy/counting/mae_class_agnostic", 2); }},
       {"latency ms (median / p90)", [](const json& c) {
          return fmt(c, "/latency/network_ms/median", 3) + " / " + fmt(c, "/latency/network_ms/p90", 3);
        }},
