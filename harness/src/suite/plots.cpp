@@ -90,11 +90,27 @@ void run_gnuplot(const std::string& gnuplot, const std::string& dir, const fs::p
                              std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")");
 }
 
+struct Series;
+std::vector<Series> line_series(const std::map<std::string, std::map<double, double>>& by);
+
 struct Series {
   std::string title;
   std::vector<std::vector<double>> rows;  // columns as the plot needs
   std::string style = "linespoints";
 };
+
+/// One line per key, points in increasing x.
+std::vector<Series> line_series(const std::map<std::string, std::map<double, double>>& by) {
+  std::vector<Series> series;
+  for (const auto& [k, pts] : by) {
+    Series s;
+    s.title = k;
+    s.style = "linespoints lw 2 pointsize 1.3";
+    for (const auto& [x, y] : pts) s.rows.push_back({x, y});
+    series.push_back(s);
+  }
+  return series;
+}
 
 class PlotWriter {
  public:
@@ -212,14 +228,7 @@ std::vector<PlotOutput> make_plots(const json& results, const std::string& out_d
       const std::string key = label(c) + " " + str(c, "/config/precision");
       by[key][num(c, "/config/resolution")] = y;
     }
-    std::vector<Series> series;
-    for (auto& [k, pts] : by) {
-      Series s;
-      s.title = k;
-      s.style = "linespoints lw 2 pointsize 1.3";
-      for (auto& [x, y] : pts) s.rows.push_back({x, y});
-      series.push_back(s);
-    }
+    const std::vector<Series> series = line_series(by);
     outs.push_back(w.draw("accuracy_vs_resolution", "Accuracy vs input resolution",
                           "set xlabel \"input resolution (pixels, square)\"\nset ylabel " + quote(acc) +
                               "\nset yrange [0:1.05]",
@@ -235,14 +244,7 @@ std::vector<PlotOutput> make_plots(const json& results, const std::string& out_d
       if (std::isnan(kb)) continue;
       by[label(c) + " (" + str(c, "/config/executor") + ")"][num(c, "/config/resolution")] = kb;
     }
-    std::vector<Series> series;
-    for (auto& [k, pts] : by) {
-      Series s;
-      s.title = k;
-      s.style = "linespoints lw 2 pointsize 1.3";
-      for (auto& [x, y] : pts) s.rows.push_back({x, y});
-      series.push_back(s);
-    }
+    const std::vector<Series> series = line_series(by);
     outs.push_back(w.draw("arena_vs_resolution", "Tensor arena peak vs resolution (int8)",
                           "set xlabel \"input resolution (pixels, square)\"\n"
                           "set ylabel \"planned arena peak (KiB)\"\nset logscale y",
