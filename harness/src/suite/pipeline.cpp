@@ -118,6 +118,7 @@ TrainResult train_model(const ArchHandle& a, DatasetHandle& d, const TrainSettin
                                           const std::vector<std::vector<Box>>& gt) {
     return primary_metric_value(metric, classes, cell, dets, gt);
   };
+  if (metric == "map50" && !a.arch->centroid_detector()) opt.decode.score_threshold = s.ranked_score_threshold;
   return train_cached(*a.arch, a.config, cache, train, val.get(), s.recipe, opt);
 }
 
@@ -185,6 +186,10 @@ EvalResult evaluate_model(const PluginRegistry& reg, const std::string& executor
 
   DecodeOptions dec;
   dec.score_threshold = s.score_threshold;
+  // Box detectors get a second, low-threshold decode for the ranked metrics.
+  const bool ranked_decode = !a.arch->centroid_detector();
+  DecodeOptions ranked_dec = dec;
+  ranked_dec.score_threshold = s.ranked_score_threshold;
   ExecutorOptions one_thread = ex_opt;
   one_thread.threads = 1;  // parallelism is over images here
   // Prepare one executor up front so a bad setting fails once, clearly.
@@ -195,7 +200,7 @@ EvalResult evaluate_model(const PluginRegistry& reg, const std::string& executor
     return ex;
   });
 
-  std::vector<std::vector<Detection>> net_dets(indices.size());
+  std::vector<std::vector<Detection>> net_dets(indices.size()), ranked_dets(indices.size());
   std::vector<data::ResizeTransform> transforms(indices.size());
   const int threads = s.threads > 0 ? s.threads : int(std::max(1u, std::thread::hardware_concurrency()));
   tbb::task_arena arena(threads);
@@ -206,14 +211,16 @@ EvalResult evaluate_model(const PluginRegistry& reg, const std::string& executor
       auto& ex = executors.local();
       const auto input = make_input(img.rgb.ptr<uint8_t>(), size_t(w) * h * 3, dtype);
       ex->invoke(input.data());
-      net_dets[i] = decode_outputs(*a.arch, g, read_outputs(*ex, g, dtype), dec);
+      const auto outputs = read_outputs(*ex, g, dtype);
+      net_dets[i] = decode_outputs(*a.arch, g, outputs, dec);
+      if (ranked_decode) ranked_dets[i] = decode_outputs(*a.arch, g, outputs, ranked_dec);
     });
   });
 
   // Original-image coordinates: COCO, VOC, counting, classification.
   metrics::EvalSet orig = make_set(a.config.num_classes, d.dataset.classes);
   // Network coordinates: centroid and cell metrics, whose distances are in output cells.
-  metrics::EvalSet net = orig;
+  metrics::EvalSet net = orig, ranked = orig;
   std::vector<std::string> file_names;
   for (size_t i = 0; i < indices.size(); ++i) {
     const auto& sample = d.dataset.samples[indices[i]];
@@ -222,6 +229,11 @@ EvalResult evaluate_model(const PluginRegistry& reg, const std::string& executor
     for (const auto& det : net_dets[i]) o.detections.push_back(transforms[i].to_image(det));
     o.width = sample.width;
     o.height = sample.height;
+    metrics::EvalImage r = o;
+    r.detections.clear();
+    for (const auto& det : ranked_decode ? ranked_dets[i] : net_dets[i])
+      r.detections.push_back(transforms[i].to_image(det));
+    ranked.images.push_back(std::move(r));
     orig.images.push_back(std::move(o));
     metrics::EvalImage n;
     n.ground_truth = transforms[i].boxes_to_network(sample.boxes);
@@ -234,7 +246,11 @@ EvalResult evaluate_model(const PluginRegistry& reg, const std::string& executor
 
   metrics::ReportOptions ro;
   ro.with_cell_f1 = false;
-  const auto report = metrics::evaluate_all(orig, ro);
+  auto report = metrics::evaluate_all(orig, ro);
+  if (ranked_decode) {
+    report.coco = metrics::evaluate_coco(ranked, ro.coco);
+    report.voc = metrics::evaluate_voc(ranked, ro.voc);
+  }
   const float cell = centroid_cell_size(a, g);
   metrics::CentroidParams cp;
   cp.cell_size = cell;
@@ -246,7 +262,7 @@ EvalResult evaluate_model(const PluginRegistry& reg, const std::string& executor
 
   if (!s.coco_results_json.empty()) {
     const std::filesystem::path res(s.coco_results_json);
-    metrics::write_coco_json(orig, res.parent_path() / (res.stem().string() + "_ground_truth.json"), res,
+    metrics::write_coco_json(ranked, res.parent_path() / (res.stem().string() + "_ground_truth.json"), res,
                              file_names);
   }
 
@@ -263,7 +279,9 @@ EvalResult evaluate_model(const PluginRegistry& reg, const std::string& executor
   j["split"] = data::split_name(split);
   j["primary_metric"] = metric;
   j["primary"] = r.primary;
-  j["decode"] = {{"score_threshold", s.score_threshold < 0 ? json("plugin default") : json(s.score_threshold)}};
+  j["decode"] = {{"score_threshold", s.score_threshold < 0 ? json("plugin default") : json(s.score_threshold)},
+                 {"ranked_metrics_score_threshold",
+                  ranked_decode ? json(s.ranked_score_threshold) : json("same as score_threshold")}};
   r.metrics = std::move(j);
   return r;
 }

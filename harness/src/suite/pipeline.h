@@ -47,11 +47,19 @@ ArchHandle configure_architecture(const PluginRegistry& reg, const std::string& 
                                   int resolution, int num_classes,
                                   const std::map<std::string, std::string>& options);
 
+/// Ranked metrics (COCO mAP, VOC AP) integrate over the whole precision/recall curve, so
+/// box detectors are decoded for them with this low score threshold (as COCO evaluations
+/// do); a deployment threshold would cut the curve short. Threshold metrics (counting,
+/// classification, centroid F1) use the deployment threshold. Centroid detectors (FOMO)
+/// merge cells above the threshold, so they are decoded once, at the deployment threshold.
+constexpr float kRankedMetricScoreThreshold = 0.01f;
+
 struct TrainSettings {
   TrainRecipe recipe;
   std::string cache_dir = "results/cache/models";
   bool retrain = false;
   int progress = -1;  // see TrainOptions::progress
+  float ranked_score_threshold = kRankedMetricScoreThreshold;  // validation mAP decode
 };
 /// Trains (or loads from the model cache) the architecture on the dataset's train split,
 /// validating on val (early stopping on the plugin's primary metric).
@@ -73,8 +81,10 @@ std::vector<Detection> decode_outputs(const Architecture& arch, const Graph& g,
                                       const std::vector<std::vector<float>>& outputs,
                                       const DecodeOptions& opt);
 
+
 struct EvalSettings {
-  float score_threshold = -1.f;            // < 0: the plugin's default
+  float score_threshold = -1.f;            // deployment threshold; < 0: the plugin's default
+  float ranked_score_threshold = kRankedMetricScoreThreshold;  // for mAP / AP (box detectors)
   double centroid_max_distance_cells = 1.0;
   int max_images = 0;                      // 0: the whole split
   int threads = 0;                         // images in parallel; 0: all cores

@@ -41,6 +41,8 @@ std::string canonical_cache_key(const ModelCacheKey& k) {
   j["dataset"] = k.dataset_spec;
   j["dataset_fingerprint"] = k.dataset_fingerprint;
   j["recipe"] = nlohmann::ordered_json::parse(k.recipe.canonical_json());
+  // Only when set, so keys of models trained with the plugin's default stay valid.
+  if (k.selection_score_threshold >= 0) j["selection_score_threshold"] = k.selection_score_threshold;
   return j.dump();
 }
 
@@ -90,7 +92,8 @@ TrainResult train_cached(const Architecture& arch, const ArchConfig& cfg,
                          const CacheOptions& cache, const TrainingSource& train,
                          const TrainingSource* validation, const TrainRecipe& recipe,
                          TrainOptions options) {
-  const ModelCacheKey key = make_cache_key(arch, cfg, cache, train, validation, recipe);
+  ModelCacheKey key = make_cache_key(arch, cfg, cache, train, validation, recipe);
+  if (validation) key.selection_score_threshold = options.decode.score_threshold;
   const std::string hash = cache_hash(key);
   const fs::path dir(cache.cache_dir);
   const fs::path model = dir / (hash + ".tdm");

@@ -25,6 +25,9 @@ struct ModelCacheKey {
   std::string dataset_fingerprint;  // train fingerprint, plus "|val:" + validation's
   std::string graph_signature;      // graph_structure_signature(arch.build_graph())
   TrainRecipe recipe;
+  /// The validation decode threshold: it picks which epoch's weights are kept (< 0: the
+  /// plugin's default).
+  float selection_score_threshold = -1.f;
 };
 
 /// Canonical JSON of the key (stable field order; the recipe without threads).
