@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "tinydet/build_info.h"
+#include "tinydet/git_revision.h"
 
 namespace tinydet::suite {
 
