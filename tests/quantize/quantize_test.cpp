@@ -1,10 +1,13 @@
 // Post-training int8 quantisation: params, weights, propagation rules and SQNR.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <random>
 
 #include "../support/test_models.h"
+#include "tinydet/graph_builder.h"
 #include "tinydet/layer_runner.h"
 #include "tinydet/quantize.h"
 
@@ -71,7 +74,9 @@ std::vector<std::vector<float>>* QuantizeSmallMobileNet::held_out_ = nullptr;
 
 TEST_F(QuantizeSmallMobileNet, ParamsWeightsAndPropagation) {
   QuantizeReport report;
-  const Graph q = quantize(*float_graph_, *calibration_, {}, &report);
+  QuantizeOptions plain;
+  plain.bias_correction = false;  // biases rounded as they are (bias correction: below)
+  const Graph q = quantize(*float_graph_, *calibration_, plain, &report);
   EXPECT_TRUE(q.quantized);
   EXPECT_EQ(report.calibration_images, 100);
   // BN and dropout were folded away.
@@ -105,36 +110,116 @@ TEST_F(QuantizeSmallMobileNet, ParamsWeightsAndPropagation) {
         EXPECT_NEAR(qw * op.weight_scales[oc], w, 0.5f * op.weight_scales[oc] + 1e-7f);
       }
       EXPECT_EQ(max_q, 127) << op.name << " channel " << oc;  // symmetric: max|w| -> 127
-      if (!op.bias.empty())
+      if (!op.bias.empty()) {
         EXPECT_EQ(op.qbias[oc], std::lround(double(op.bias[oc]) / (double(in_scale) * op.weight_scales[oc])));
+      }
     }
   }
 }
 
-// End to end over the whole network. The pooled "logits" output must reach 30 dB. The
-// 1x1 "map" head sums 40 strongly correlated channels with random-sign weights: the
-// signal cancels while the (independent) rounding noise of earlier layers does not, so a
-// random network ends near 27 dB there although every op is accurate on its own inputs
-// (EveryOpIsAccurateOnItsOwnInputs: >= 38 dB); trained heads do not cancel like that.
-TEST_F(QuantizeSmallMobileNet, Int8MatchesFloatAbove30dB) {
-  for (Observer obs : {Observer::MinMax, Observer::Percentile}) {
-    QuantizeOptions opt;
-    opt.observer = obs;
-    QuantizeReport report;
-    const Graph q = quantize(*float_graph_, *calibration_, opt, &report);
-    const std::vector<OutputSqnr> held = measure_sqnr(*float_graph_, q, *held_out_);
-    ASSERT_EQ(report.outputs.size(), 2u);
-    ASSERT_EQ(held.size(), 2u);
-    for (size_t o = 0; o < 2; ++o) {
-      std::printf("%s observer, output %s: SQNR %.2f dB on 100 calibration images, %.2f dB on 30 held-out\n",
-                  obs == Observer::MinMax ? "MinMax" : "Percentile(99.99)", report.outputs[o].name.c_str(),
-                  report.outputs[o].sqnr_db, held[o].sqnr_db);
-      const double min_db = report.outputs[o].name == "logits" ? 30.0 : 25.0;
-      EXPECT_GE(report.outputs[o].sqnr_db, min_db) << report.outputs[o].name;
-      EXPECT_GE(held[o].sqnr_db, min_db) << held[o].name;
-      EXPECT_NEAR(held[o].sqnr_db, report.outputs[o].sqnr_db, 2.0);  // no overfit to calibration
+// End to end over the whole network, as the issue asks: a small MobileNetV2-style graph
+// with random weights, int8 within 30 dB of float on the data it was calibrated on (and on
+// held-out images of the same kind). The graphs are initialised exactly as the trainer
+// initialises a network (He-normal, zero biases, identity BN), for the first three seeds.
+// The "map" head is SSD-sized (48 channels): the SQNR of a random head is the ratio of
+// the signal and noise power of a few random projections of the features, and with 4
+// channels that ratio is a lottery between seeds (29.7 to 38.3 dB over seeds 1-20), while
+// with 48 it averages out (31.7 to 36.6 dB); the mean is 33-34 dB for either width.
+// Figures, and why the earlier random-BN graph reached only 27 dB: docs/engine.md.
+TEST(QuantizeRandomMobileNets, Int8MatchesFloatAbove30dB) {
+  for (uint64_t seed : {1, 2, 3}) {
+    const Graph g = test::small_mobilenet(32, seed, {.map_channels = 48, .randomise_batchnorm = false});
+    const auto calibration = test::smooth_images(g.input_shape(), 100, 21);
+    const auto held_out = test::smooth_images(g.input_shape(), 30, 987);
+    for (Observer obs : {Observer::MinMax, Observer::Percentile}) {
+      QuantizeOptions opt;
+      opt.observer = obs;
+      QuantizeReport report;
+      const Graph q = quantize(g, calibration, opt, &report);
+      const std::vector<OutputSqnr> held = measure_sqnr(g, q, held_out);
+      ASSERT_EQ(report.outputs.size(), 2u);
+      ASSERT_EQ(held.size(), 2u);
+      for (size_t o = 0; o < 2; ++o) {
+        std::printf("seed %d, %s observer, output %s: SQNR %.2f dB on 100 calibration images, %.2f dB on 30 held-out\n",
+                    int(seed), obs == Observer::MinMax ? "MinMax" : "Percentile(99.99)",
+                    report.outputs[o].name.c_str(), report.outputs[o].sqnr_db, held[o].sqnr_db);
+        EXPECT_GE(report.outputs[o].sqnr_db, 30.0) << "seed " << seed << " " << report.outputs[o].name;
+        EXPECT_GE(held[o].sqnr_db, 30.0) << "seed " << seed << " " << held[o].name;
+        EXPECT_NEAR(held[o].sqnr_db, report.outputs[o].sqnr_db, 2.0);  // no overfit to calibration
+      }
     }
   }
+}
+
+// Bias correction, checked by hand on one 1x1 conv over bright noisy images, where E[x]
+// is simply the mean of each input channel: the int8 bias must be
+// round((b - dW . E[x]) / (s_in * s_w)), and the int8 output then has no mean error per
+// channel (output rounding averages out over the 4096 outputs per channel), while plainly
+// rounded biases leave the weights' rounding error dW . E[x] in every output.
+TEST(BiasCorrection, CancelsTheMeanErrorOfInt8Weights) {
+  GraphBuilder b(Shape{8, 8, 3});
+  const int y = b.conv2d(b.input(), 8, 1, 1, Act::None, "conv", ConvOptions{.bn = false, .bias = true});
+  b.mark_output(y, "y");
+  Graph g = b.finish();
+  init_weights(g, 3);
+  Op& conv = g.ops[0];
+  for (size_t i = 0; i < conv.bias.size(); ++i) conv.bias[i] = 0.05f * float(i);
+  const float pixel_mean[3] = {0.8f, 0.55f, 0.7f};  // bright inputs: a large mean
+  std::mt19937 rng{11};
+  std::uniform_real_distribution<float> jitter(-0.15f, 0.15f);
+  std::vector<std::vector<float>> calibration;
+  for (int k = 0; k < 64; ++k) {
+    std::vector<float> img(8 * 8 * 3);
+    for (size_t i = 0; i < img.size(); ++i) img[i] = std::round((pixel_mean[i % 3] + jitter(rng)) * 255.f) / 255.f;
+    calibration.push_back(img);
+  }
+  double mean_x[3] = {0, 0, 0};
+  for (const auto& img : calibration)
+    for (size_t i = 0; i < img.size(); ++i) mean_x[i % 3] += double(img[i]) / (64.0 * double(calibration.size()));
+
+  QuantizeOptions off;
+  off.bias_correction = false;
+  const Graph plain = quantize(g, calibration, off);
+  const Graph corrected = quantize(g, calibration);
+  const Op& qc = corrected.ops[0];
+  const double in_scale = corrected.tensor(corrected.input).quant.scale;
+  ASSERT_EQ(qc.qbias.size(), 8u);
+  EXPECT_EQ(qc.qweights, plain.ops[0].qweights);  // only the biases change
+  for (int oc = 0; oc < 8; ++oc) {
+    double mean_error = 0;
+    for (int c = 0; c < 3; ++c) {
+      const double dw = qc.qweights[size_t(oc * 3 + c)] * double(qc.weight_scales[size_t(oc)]) - conv.weights[size_t(oc * 3 + c)];
+      mean_error += dw * mean_x[c];
+    }
+    EXPECT_EQ(qc.qbias[size_t(oc)],
+              std::lround((conv.bias[size_t(oc)] - mean_error) / (in_scale * qc.weight_scales[size_t(oc)])))
+        << "channel " << oc;
+  }
+  // Mean int8 error per output channel over the calibration set.
+  auto mean_abs_error = [&](const Graph& q) {
+    LayerRunner f, r;
+    f.prepare(g, DType::Float32);
+    r.prepare(q, DType::Int8);
+    const QuantParams& out = q.tensor(q.outputs[0].tensor).quant;
+    std::vector<double> err(8, 0.0);
+    for (const auto& img : calibration) {
+      std::vector<int8_t> qin(img.size());
+      float_to_int8_input(img.data(), img.size(), qin.data());
+      f.invoke(img.data());
+      r.invoke(qin.data());
+      const auto* fo = static_cast<const float*>(f.output(0));
+      const auto* qo = static_cast<const int8_t*>(r.output(0));
+      for (int i = 0; i < 64 * 8; ++i)
+        err[size_t(i % 8)] += (out.scale * (qo[i] - out.zero_point) - fo[i]) / (64.0 * double(calibration.size()));
+    }
+    double worst = 0;
+    for (double e : err) worst = std::max(worst, std::fabs(e) / out.scale);
+    return worst;  // in output quantisation steps
+  };
+  const double before = mean_abs_error(plain), after = mean_abs_error(corrected);
+  std::printf("largest per-channel mean error: %.3f steps with plain biases, %.3f with bias correction\n", before, after);
+  EXPECT_LE(after, 0.05);
+  EXPECT_GE(before, 0.1);
 }
 
 // Op by op: each int8 op, fed the int8 tensors of the previous ops, must reproduce the

@@ -12,11 +12,24 @@
 
 namespace tinydet::test {
 
+/// How small_mobilenet initialises its weights.
+struct SmallMobileNetOptions {
+  /// Output channels of the 1x1 "map" head (4: a FOMO-style heatmap of 3 classes plus
+  /// background; 48: an SSD-style head, 6 anchors x (4 box + 4 class) values).
+  int map_channels = 4;
+  /// true: He-initialised, then random BN statistics, BN affine parameters and biases, so
+  /// that folding changes the weights (the folding and libtorch tests need that).
+  /// false: exactly the trainer's initialisation (init_weights: He-normal weights, zero
+  /// biases, identity BN), the network `tinydet train` starts from. The SQNR test uses
+  /// this: random BN statistics that do not match the data leave a large common offset in
+  /// every channel, which is not what a network's activations look like.
+  bool randomise_batchnorm = true;
+};
+
 /// A MobileNetV2-style network at `res`x`res`: stem conv, a residual inverted block, a
 /// stride-2 inverted block, a max-pool branch concatenated with it, and two heads (a 1x1
-/// conv grid "map" and a global-pool + FC "logits"). Training form (BN, dropout),
-/// He-initialised with randomised BN statistics so that folding changes the weights.
-inline Graph small_mobilenet(int res = 32, uint64_t seed = 1) {
+/// conv grid "map" and a global-pool + FC "logits"). Training form (BN, dropout).
+inline Graph small_mobilenet(int res = 32, uint64_t seed = 1, SmallMobileNetOptions opt = {}) {
   GraphBuilder b(Shape{res, res, 3});
   int x = b.conv2d(b.input(), 16, 3, 2, Act::ReLU6, "stem");
   // Residual inverted block (expand 4x, depthwise, project, add).
@@ -30,7 +43,7 @@ inline Graph small_mobilenet(int res = 32, uint64_t seed = 1) {
   h = b.conv2d(h, 24, 1, 1, Act::None, "b2_project");
   const int pooled = b.max_pool(x, 2, 2, "b2_pool");
   x = b.concat({h, pooled}, "b2_concat");
-  const int map = b.conv2d(x, 4, 1, 1, Act::None, "map_head", ConvOptions{.bn = false, .bias = true});
+  const int map = b.conv2d(x, opt.map_channels, 1, 1, Act::None, "map_head", ConvOptions{.bn = false, .bias = true});
   int g = b.global_avg_pool(x, "gap");
   g = b.dropout(g, 0.2f, "drop");
   const int logits = b.fully_connected(g, 5, Act::None, "logits");
@@ -38,6 +51,7 @@ inline Graph small_mobilenet(int res = 32, uint64_t seed = 1) {
   b.mark_output(logits, "logits");
   Graph graph = b.finish();
   init_weights(graph, seed);
+  if (!opt.randomise_batchnorm) return graph;
   std::mt19937 rng{static_cast<uint32_t>(seed * 7919 + 1)};
   std::uniform_real_distribution<float> u(0.f, 1.f);
   for (Op& op : graph.ops) {
@@ -50,7 +64,7 @@ inline Graph small_mobilenet(int res = 32, uint64_t seed = 1) {
   return graph;
 }
 
-/// Smooth random images (pixel / 255 in [0, 1], NHWC): uniform noise on a coarse 4x4
+/// Smooth random images (pixel / 255 in [0, 1], NHWC): uniform noise on a coarse 8x8
 /// grid, bilinearly upsampled, so neighbouring pixels correlate as in photographs.
 inline std::vector<std::vector<float>> smooth_images(const Shape& s, int count, uint64_t seed) {
   std::mt19937 rng{static_cast<uint32_t>(seed)};

@@ -72,6 +72,11 @@ size_t op_scratch_bytes(const Op& op, const OpGeometry& geo, DType dtype, Kernel
 /// rows). The 4-argument form is in_place = false.
 size_t op_scratch_bytes(const Op& op, const OpGeometry& geo, DType dtype, KernelImpl impl,
                         bool in_place);
+/// Same, for a run with ctx.threads = `threads`: the fast path keeps one scratch slot per
+/// worker (at most 2), so a one-thread run needs less than the forms above, which reserve
+/// for the most workers. run_op checks ctx.scratch_bytes against this figure.
+size_t op_scratch_bytes(const Op& op, const OpGeometry& geo, DType dtype, KernelImpl impl,
+                        bool in_place, int threads);
 
 /// Runs one op. `inputs[i]` points at input i (float* or int8_t*, by dtype), `output` at
 /// the output buffer. Input and output may alias (output == inputs[0]) only for ops that

@@ -77,6 +77,10 @@ struct ArenaPlan {
 /// activation_arena_bytes.
 ArenaPlan plan_arena(const Graph& g, DType dtype, KernelImpl impl = KernelImpl::Fast,
                      size_t alignment = 16);
+/// Same, with each op's scratch sized for a run with ctx.threads = `threads` (see
+/// op_scratch_bytes): the plan of a one-thread run is then exactly what that run writes.
+/// The form above plans for the most workers (2).
+ArenaPlan plan_arena(const Graph& g, DType dtype, KernelImpl impl, size_t alignment, int threads);
 
 /// Human-readable layer table of a plan: op, type, output shape, bytes, offset.
 std::string format_plan(const Graph& g, const ArenaPlan& plan);

@@ -23,6 +23,10 @@ struct QuantizeOptions {
   Observer observer = Observer::MinMax;
   double percentile = 99.99;  // for Observer::Percentile
   int threads = 1;            // kernel threads for the calibration and SQNR runs
+  // Empirical bias correction: fold the mean output error of the int8 weights, measured on
+  // the calibration set, into the int32 biases (Nagel et al. 2019). Changes biases only,
+  // so the kernels stay plain TFLite int8. Off: qbias = round(bias / (in_scale * w_scale)).
+  bool bias_correction = true;
 };
 
 /// Dequantisation error of one graph output over the calibration set.
@@ -43,7 +47,8 @@ struct QuantizeReport {
 /// activations get TFLite's asymmetric params with a nudged zero point; the graph input
 /// keeps the fixed 1/255, -128; MaxPool, AvgPool, Reshape, Resize and Dropout outputs keep
 /// their input's params (TFLite requires it); weights are symmetric per output channel
-/// (scale max|w| / 127) and biases int32 at input_scale * weight_scale.
+/// (scale max|w| / 127) and biases int32 at input_scale * weight_scale (with
+/// opt.bias_correction, minus the weights' mean rounding error on the calibration set).
 Graph quantize(const Graph& float_graph, const std::vector<std::vector<float>>& calibration,
                const QuantizeOptions& opt = {}, QuantizeReport* report = nullptr);
 

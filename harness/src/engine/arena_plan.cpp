@@ -35,6 +35,10 @@ size_t place(const std::vector<BufferLifetime>& buffers, const std::vector<int>&
 }  // namespace
 
 ArenaPlan plan_arena(const Graph& g, DType dtype, KernelImpl impl, size_t alignment) {
+  return plan_arena(g, dtype, impl, alignment, 2);
+}
+
+ArenaPlan plan_arena(const Graph& g, DType dtype, KernelImpl impl, size_t alignment, int threads) {
   g.validate();
   const int n_ops = int(g.ops.size());
   const int n_tensors = int(g.tensors.size());
@@ -98,7 +102,7 @@ ArenaPlan plan_arena(const Graph& g, DType dtype, KernelImpl impl, size_t alignm
   for (int i = 0; i < n_ops; ++i) {
     const Op& op = g.ops[size_t(i)];
     const OpGeometry geo = geometry_of(g, i);
-    const size_t s = op_scratch_bytes(op, geo, dtype, impl, plan.op_in_place[size_t(i)] != 0);
+    const size_t s = op_scratch_bytes(op, geo, dtype, impl, plan.op_in_place[size_t(i)] != 0, threads);
     plan.op_scratch_size[size_t(i)] = s;
     plan.scratch_bytes = std::max(plan.scratch_bytes, s);
     if (s > 0) {

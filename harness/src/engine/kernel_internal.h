@@ -68,8 +68,9 @@ bool fast_float(const Op& op, const OpGeometry& geo, const float* const* in, flo
                 const KernelContext& ctx);
 bool fast_int8(const Op& op, const OpGeometry& geo, const int8_t* const* in, int8_t* out,
                const KernelContext& ctx, const Int8OpParams& q);
-/// Scratch bytes the fast path of this op needs out of place (0 if it has none).
-size_t fast_scratch_bytes(const Op& op, const OpGeometry& geo, DType dtype);
+/// Scratch bytes the fast path of this op needs out of place with `slots` workers (0 if
+/// it has none).
+size_t fast_scratch_bytes(const Op& op, const OpGeometry& geo, DType dtype, int slots);
 
 /// Fast depthwise rows, with `row_scratch` of fast_depthwise_row_scratch_bytes bytes.
 void fast_depthwise_rows_float(const Op& op, const OpGeometry& geo, const float* in, int oy_begin,
@@ -82,10 +83,10 @@ size_t fast_depthwise_row_scratch_bytes(const Op& op, const OpGeometry& geo, DTy
 /// Dense / grouped Conv2D and FullyConnected (kernels_fast_conv_*.cpp).
 bool fast_conv_float(const Op& op, const OpGeometry& geo, const float* in, float* out,
                      const KernelContext& ctx);
-size_t fast_conv_float_scratch_bytes(const Op& op, const OpGeometry& geo);
+size_t fast_conv_float_scratch_bytes(const Op& op, const OpGeometry& geo, int slots);
 bool fast_conv_int8(const Op& op, const OpGeometry& geo, const int8_t* in, int8_t* out,
                     const KernelContext& ctx, const Int8OpParams& q);
-size_t fast_conv_int8_scratch_bytes(const Op& op, const OpGeometry& geo);
+size_t fast_conv_int8_scratch_bytes(const Op& op, const OpGeometry& geo, int slots);
 bool fast_max_pool_float(const Op& op, const OpGeometry& geo, const float* in, float* out,
                          const KernelContext& ctx);
 bool fast_max_pool_int8(const Op& op, const OpGeometry& geo, const int8_t* in, int8_t* out,

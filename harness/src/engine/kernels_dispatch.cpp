@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "kernel_internal.h"
+#include "parallel.h"
 
 namespace tinydet {
 
@@ -108,18 +109,23 @@ void check_op(const Op& op, const OpGeometry& geo, DType dtype, const Int8OpPara
 }  // namespace
 
 size_t op_scratch_bytes(const Op& op, const OpGeometry& geo, DType dtype, KernelImpl impl,
-                        bool in_place) {
+                        bool in_place, int threads) {
   if (in_place && is_depthwise(op, geo)) {
     const size_t row_bytes = size_t(geo.output.w) * geo.output.c * dtype_bytes(dtype);
     const size_t row_scratch =
         impl == KernelImpl::Fast ? fast_depthwise_row_scratch_bytes(op, geo, dtype) : 0;
     return size_t(in_place_ring_rows(op, geo)) * row_bytes + row_scratch;
   }
-  return impl == KernelImpl::Fast ? fast_scratch_bytes(op, geo, dtype) : 0;
+  return impl == KernelImpl::Fast ? fast_scratch_bytes(op, geo, dtype, scratch_slots(threads)) : 0;
+}
+
+size_t op_scratch_bytes(const Op& op, const OpGeometry& geo, DType dtype, KernelImpl impl,
+                        bool in_place) {
+  return op_scratch_bytes(op, geo, dtype, impl, in_place, kScratchSlots);
 }
 
 size_t op_scratch_bytes(const Op& op, const OpGeometry& geo, DType dtype, KernelImpl impl) {
-  return op_scratch_bytes(op, geo, dtype, impl, false);
+  return op_scratch_bytes(op, geo, dtype, impl, false, kScratchSlots);
 }
 
 void run_op(const Op& op, const OpGeometry& geo, DType dtype, const void* const* inputs,
@@ -132,7 +138,7 @@ void run_op(const Op& op, const OpGeometry& geo, DType dtype, const void* const*
   for (size_t i = 1; i < geo.inputs.size(); ++i)
     if (inputs[i] == output) fail(op, "output aliases input " + std::to_string(i));
   if (in_place && !op_can_run_in_place(op)) fail(op, "cannot run in place (output == input)");
-  const size_t need = op_scratch_bytes(op, geo, dtype, ctx.impl, in_place);
+  const size_t need = op_scratch_bytes(op, geo, dtype, ctx.impl, in_place, ctx.threads);
   if (need > 0 && (ctx.scratch == nullptr || ctx.scratch_bytes < need))
     fail(op, "needs " + std::to_string(need) + " scratch bytes, context has " +
                  std::to_string(ctx.scratch == nullptr ? 0 : ctx.scratch_bytes));

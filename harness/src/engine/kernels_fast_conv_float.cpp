@@ -104,10 +104,10 @@ void block_rows(const Op& op, const ConvDims& d, const float* in, int g, int oc0
 
 }  // namespace
 
-size_t fast_conv_float_scratch_bytes(const Op& op, const OpGeometry& geo) {
+size_t fast_conv_float_scratch_bytes(const Op& op, const OpGeometry& geo, int slots) {
   if (op.type == OpType::FullyConnected) return 0;
   const ConvDims d = conv_dims(op, geo);
-  return size_t(kScratchSlots) * d.k * kLanes * sizeof(float);
+  return size_t(slots) * d.k * kLanes * sizeof(float);
 }
 
 bool fast_conv_float(const Op& op, const OpGeometry& geo, const float* in, float* out,

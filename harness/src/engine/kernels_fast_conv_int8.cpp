@@ -218,9 +218,9 @@ namespace {
 int tile_pixels(const ConvDims& d) { return int(std::min<int64_t>(kTilePixels, d.pixels())); }
 }  // namespace
 
-size_t fast_conv_int8_scratch_bytes(const Op& op, const OpGeometry& geo) {
+size_t fast_conv_int8_scratch_bytes(const Op& op, const OpGeometry& geo, int slots) {
   const ConvDims d = conv_dims(op, geo);
-  return size_t(kScratchSlots) * tile_pixels(d) * d.kpad;
+  return size_t(slots) * tile_pixels(d) * d.kpad;
 }
 
 bool fast_conv_int8(const Op& op, const OpGeometry& geo, const int8_t* in, int8_t* out,

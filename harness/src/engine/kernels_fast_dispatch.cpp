@@ -45,12 +45,11 @@ bool fast_int8(const Op& op, const OpGeometry& geo, const int8_t* const* in, int
   return false;
 }
 
-size_t fast_scratch_bytes(const Op& op, const OpGeometry& geo, DType dtype) {
+size_t fast_scratch_bytes(const Op& op, const OpGeometry& geo, DType dtype, int slots) {
   if (is_gemm_op(op, geo))
-    return dtype == DType::Int8 ? fast_conv_int8_scratch_bytes(op, geo)
-                                : fast_conv_float_scratch_bytes(op, geo);
-  if (op.type == OpType::Conv2D)
-    return size_t(kScratchSlots) * fast_depthwise_row_scratch_bytes(op, geo, dtype);
+    return dtype == DType::Int8 ? fast_conv_int8_scratch_bytes(op, geo, slots)
+                                : fast_conv_float_scratch_bytes(op, geo, slots);
+  if (op.type == OpType::Conv2D) return size_t(slots) * fast_depthwise_row_scratch_bytes(op, geo, dtype);
   return 0;
 }
 

@@ -25,7 +25,7 @@ void LayerRunner::prepare(const Graph& g, DType dtype, KernelImpl impl, int thre
   dtype_ = dtype;
   impl_ = impl;
   threads_ = threads;
-  plan_ = plan_arena(graph_, dtype, impl, alignment);
+  plan_ = plan_arena(graph_, dtype, impl, alignment, threads);
   geometry_.clear();
   int8_params_.clear();
   size_t max_inputs = 1;

@@ -17,6 +17,9 @@ constexpr int kScratchSlots = 2;
 /// Workers an op runs with: ctx.threads clamped to [1, kScratchSlots].
 int worker_count(const KernelContext& ctx);
 
+/// Scratch slots a run with `threads` threads uses (one per worker).
+inline int scratch_slots(int threads) { return threads < 1 ? 1 : (threads > kScratchSlots ? kScratchSlots : threads); }
+
 /// Below this much work (multiply-accumulates or element operations) an op runs on one
 /// worker: waking a second one costs more than it saves.
 constexpr int64_t kMinParallelWork = 64 * 1024;

@@ -6,6 +6,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "bias_correction.h"
 #include "calibration.h"
 #include "tinydet/layer_runner.h"
 
@@ -84,12 +85,19 @@ Graph quantize(const Graph& float_graph, const std::vector<std::vector<float>>& 
   g.validate();
   const std::vector<calibration::Range> range = calibration::observe_ranges(g, calibration, opt);
 
+  const std::vector<std::vector<double>> mean_windows =
+      opt.bias_correction ? calibration::mean_input_windows(g, calibration, opt.threads)
+                          : std::vector<std::vector<double>>{};
+
   for (size_t t = 0; t < g.tensors.size(); ++t) g.tensors[t].quant = choose_quant_params(range[t].min, range[t].max);
   g.tensors[size_t(g.input)].quant = kInputQuant;
-  for (Op& op : g.ops) {
+  for (size_t i = 0; i < g.ops.size(); ++i) {
+    Op& op = g.ops[i];
     if (keeps_input_quant(op.type)) g.tensors[size_t(op.output)].quant = g.tensors[size_t(op.inputs[0])].quant;
-    if (op.type == OpType::Conv2D || op.type == OpType::FullyConnected)
-      quantize_weights(op, g.tensors[size_t(op.inputs[0])].quant.scale);
+    if (op.type != OpType::Conv2D && op.type != OpType::FullyConnected) continue;
+    const Tensor& in = g.tensors[size_t(op.inputs[0])];
+    quantize_weights(op, in.quant.scale);
+    if (opt.bias_correction) calibration::correct_bias(op, in.shape.c, mean_windows[i], in.quant.scale);
   }
   g.quantized = true;
 
