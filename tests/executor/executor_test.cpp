@@ -209,6 +209,21 @@ struct PluginHandle {
   }
 };
 
+// The heap measurement sees an executor that allocates during inference (so a 0 from the
+// layer executor below means something).
+TEST(HeapGrowth, SeesAnExecutorThatAllocatesPerInference) {
+  struct Leaky : Executor {
+    std::vector<std::vector<uint8_t>> kept;
+    void prepare(const Graph&, DType, const ExecutorOptions&) override {}
+    void invoke(const void*) override { kept.emplace_back(4096, uint8_t(1)); }
+    const void* output(int) const override { return nullptr; }
+    MemoryReport memory() const override { return {}; }
+    std::string describe_plan() const override { return {}; }
+  } leaky;
+  const uint8_t input = 0;
+  EXPECT_GE(heap_growth_bytes(leaky, &input), 4096);
+}
+
 TEST(LayerPlugin, LoadsAndReportsMemory) {
   const std::filesystem::path so = std::filesystem::path(TINYDET_BUILD_PLUGIN_DIR) / "libtinydet_layer.so";
   if (!std::filesystem::exists(so)) GTEST_SKIP() << so << " not built";
@@ -242,6 +257,7 @@ TEST(LayerPlugin, LoadsAndReportsMemory) {
   EXPECT_EQ(mem.high_water_bytes, ref.check_arena(qin.data()).high_water_bytes);
   EXPECT_EQ(mem.flash_bytes, size_t(m.int8_graph.total_stats().weight_bytes));
   EXPECT_EQ(mem.macs, m.int8_graph.total_stats().macs);
+  EXPECT_EQ(heap_growth_bytes(*ex, qin.data()), 0);  // the executor keeps to its arena
   ASSERT_FALSE(mem.extra.empty());
   EXPECT_EQ(mem.extra[0].first, "activation_arena_bytes");
   for (size_t o = 0; o < m.int8_graph.outputs.size(); ++o) {

@@ -58,4 +58,10 @@ class Executor {
   virtual std::string describe_plan() const = 0;
 };
 
+/// Measured growth of the process heap during inference, for any executor: runs
+/// executor.invoke(input) once as a warm-up, then once more, and returns how much the heap
+/// (glibc mallinfo2: in-use plus mmapped bytes) grew across the second invoke. An executor
+/// that keeps all its working memory in its arena reports 0. `executor` must be prepared.
+long long heap_growth_bytes(Executor& executor, const void* input);
+
 }  // namespace tinydet

@@ -2,8 +2,6 @@
 // offsets), plus the arena checks used by tests and the recording mode.
 #include "tinydet/layer_runner.h"
 
-#include <malloc.h>
-
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
@@ -135,14 +133,6 @@ ArenaCheck LayerRunner::check_arena(const void* input) {
     written[size_t(out_buffer)] = 1;
   }
   return result;
-}
-
-long long LayerRunner::heap_growth_bytes(const void* input) {
-  invoke(input);  // warm-up: lazy one-time allocations (thread pools, statics) happen here
-  const struct mallinfo2 before = mallinfo2();
-  invoke(input);
-  const struct mallinfo2 after = mallinfo2();
-  return (long long)(after.uordblks + after.hblkhd) - (long long)(before.uordblks + before.hblkhd);
 }
 
 }  // namespace tinydet
