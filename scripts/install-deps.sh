@@ -10,6 +10,7 @@ PACKAGES=(
   libopencv-dev libtbb-dev nlohmann-json3-dev libcli11-dev
   libtorch-dev
   gnuplot-nox
+  python3-jsonschema
 )
 
 missing=()
