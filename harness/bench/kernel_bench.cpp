@@ -1,286 +1,347 @@
-// Kernel benchmarks (Google Benchmark, explicit registration): throughput in MAC/s of the
-// convolution shapes the three architectures use, per dtype, implementation and thread
-// count, plus the whole FOMO MobileNetV2-0.35 graph at 96x96 run op by op.
+// Kernel and graph benchmarks (Google Benchmark) on what the architecture plugins really
+// run: every distinct Conv2D / FullyConnected / MaxPool shape of the fomo, tinyissimo_yolo
+// and ssdlite_mobilenetv2 graphs at their default resolutions (3 classes, He-initialised
+// weights, int8 quantised on random images; speed does not depend on the values), each
+// op alone, and each whole graph run by LayerRunner (the `layer` executor's schedule).
+// Rates are MAC/s of CPU time, per dtype, implementation and thread count (1 and all).
 //
-//   tinydet_kernel_bench                         all benchmarks
-//   tinydet_kernel_bench --benchmark_filter=int8/fast
-//   tinydet_kernel_bench --tinydet_breakdown     per-op-type time of the FOMO graph (int8
-//                                                and float, fast, one thread), then exit
+//   tinydet_kernel_bench                                    everything (long)
+//   tinydet_kernel_bench --benchmark_filter='graph/'        whole graphs only
+//   tinydet_kernel_bench --benchmark_filter='conv/fomo/.*int8/fast/threads:1'
+//   tinydet_kernel_bench --benchmark_filter='peak/'         the machine's int8 and requant rates
+//   tinydet_kernel_bench --tinydet_breakdown [ARCH...]      where the time goes, per op group
+//                                                           and per op (fast, 1 thread, CPU time)
+//
+// Plugins are found on $TINYDET_PLUGIN_PATH, then in the build tree's plugin folder.
 #include <benchmark/benchmark.h>
 
-#include <ctime>
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "tinydet/graph.h"
-#include "tinydet/graph_builder.h"
-#include "tinydet/kernels.h"
+#include "loader/plugin_loader.h"
+#include "tinydet/layer_runner.h"
 #include "tinydet/quantize.h"
-// The shared MobileNetV2 builder is compiled into the plugins that use it, not into the
-// SDK; the benchmark compiles its own copy so it measures the very graph FOMO builds.
-#include "../../plugins/common/mobilenet_v2.cpp"  // NOLINT(bugprone-suspicious-include)
+// Internal engine header: the requantisation epilogue every int8 conv output goes through.
+#include "../src/engine/simd_requant.h"
 
 namespace tinydet {
 namespace {
 
-// --- single convolutions ---------------------------------------------------------------
+constexpr int kClasses = 3;  // the synthetic dataset's circle, square, triangle
 
-struct ConvShape {
-  const char* arch;
-  const char* what;
-  Shape in;
-  int out_c, kernel, stride, groups;  // groups 0: depthwise; -1: a max pool (no MACs)
+struct ArchGraphs {
+  std::string arch;
+  int resolution = 0;
+  Graph float_graph, int8_graph;
 };
-
-// FOMO = MobileNetV2 alpha 0.35 at 96x96 (cut at block_6_expand_relu); TinyissimoYOLO at
-// 88x88 (3x3 dense convs); SSDLite MobileNetV2-0.35 at 160x160 (stride 8 and 16 layers).
-const ConvShape kShapes[] = {
-    {"fomo", "conv3x3s2_3to16_96", {96, 96, 3}, 16, 3, 2, 1},
-    {"fomo", "dw3x3s1_16_48", {48, 48, 16}, 16, 3, 1, 0},
-    {"fomo", "pw_16to8_48", {48, 48, 16}, 8, 1, 1, 1},
-    {"fomo", "pw_8to48_48", {48, 48, 8}, 48, 1, 1, 1},
-    {"fomo", "dw3x3s2_48_48", {48, 48, 48}, 48, 3, 2, 0},
-    {"fomo", "pw_48to8_24", {24, 24, 48}, 8, 1, 1, 1},
-    {"fomo", "dw3x3s1_48_24", {24, 24, 48}, 48, 3, 1, 0},
-    {"fomo", "pw_48to16_12", {12, 12, 48}, 16, 1, 1, 1},
-    {"fomo", "pw_16to96_12", {12, 12, 16}, 96, 1, 1, 1},
-    {"fomo", "dw3x3s1_96_12", {12, 12, 96}, 96, 3, 1, 0},
-    {"fomo", "pw_96to16_12", {12, 12, 96}, 16, 1, 1, 1},
-    {"tinyissimo", "conv3x3_3to16_88", {88, 88, 3}, 16, 3, 1, 1},
-    {"tinyissimo", "conv3x3_16to32_44", {44, 44, 16}, 32, 3, 1, 1},
-    {"tinyissimo", "conv3x3_32to64_22", {22, 22, 32}, 64, 3, 1, 1},
-    {"tinyissimo", "conv3x3_64to128_11", {11, 11, 64}, 128, 3, 1, 1},
-    {"tinyissimo", "conv3x3_128to128_11", {11, 11, 128}, 128, 3, 1, 1},
-    {"tinyissimo", "maxpool2x2_16_88", {88, 88, 16}, 16, 2, 2, -1},
-    {"ssdlite", "dw3x3s1_144_20", {20, 20, 144}, 144, 3, 1, 0},
-    {"ssdlite", "pw_32to192_10", {10, 10, 32}, 192, 1, 1, 1},
-    {"ssdlite", "dw3x3s1_192_10", {10, 10, 192}, 192, 3, 1, 0},
-    {"ssdlite", "pw_192to32_10", {10, 10, 192}, 32, 1, 1, 1},
-};
-
-/// A one-conv quantized graph with random weights.
-Graph conv_graph(const ConvShape& s) {
-  GraphBuilder b(s.in);
-  ConvOptions opt;
-  opt.bn = false;
-  opt.bias = true;
-  int y = -1;
-  if (s.groups < 0) y = b.max_pool(b.input(), s.kernel, s.stride, "pool");
-  else if (s.groups == 0) y = b.depthwise(b.input(), s.kernel, s.stride, Act::ReLU6, "conv", opt);
-  else y = b.conv2d(b.input(), s.out_c, s.kernel, s.stride, Act::ReLU6, "conv", opt);
-  b.mark_output(y, "out");
-  Graph g = b.finish();
-  init_weights(g, 1);
-  return g;
-}
 
 std::vector<float> random_input(const Shape& s, uint64_t seed) {
   std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> d(0.f, 1.f);
+  std::uniform_int_distribution<int> px(0, 255);
   std::vector<float> v(size_t(s.elements()));
-  for (float& x : v) x = d(rng);
+  for (float& x : v) x = float(px(rng)) / 255.f;
   return v;
 }
 
-Graph quantized(const Graph& g) {
-  std::vector<std::vector<float>> calib;
-  for (uint64_t i = 0; i < 2; ++i) calib.push_back(random_input(g.input_shape(), 100 + i));
-  return quantize(g, calib);
+PluginRegistry& registry() {
+  static PluginRegistry r = [] {
+    PluginSearchOptions opt;
+    opt.default_dirs.emplace_back(TINYDET_BUILD_PLUGIN_DIR);
+    return load_plugins(opt);
+  }();
+  return r;
 }
 
-/// Buffers for running a graph op by op (one buffer per tensor; no arena planning: this
-/// measures the kernels).
-struct GraphRun {
-  const Graph* g = nullptr;
-  DType dtype = DType::Float32;
+/// The plugin's inference graphs at its default resolution, or nullptr (with a message)
+/// when the plugin is not found.
+const ArchGraphs* arch_graphs(const std::string& name) {
+  static std::map<std::string, std::unique_ptr<ArchGraphs>> cache;
+  auto it = cache.find(name);
+  if (it != cache.end()) return it->second.get();
+  std::unique_ptr<ArchGraphs> out;
+  if (!registry().find(PluginKind::Architecture, name)) {
+    std::fprintf(stderr, "tinydet_kernel_bench: architecture plugin '%s' not found: skipped\n", name.c_str());
+  } else {
+    ArchitectureHandle arch = registry().find_architecture(name);
+    ArchConfig cfg;
+    cfg.num_classes = kClasses;
+    const int res = arch->default_resolution(cfg);
+    cfg.input_h = cfg.input_w = res;
+    arch->configure(cfg);
+    Graph training = arch->build_graph();
+    init_weights(training, 1);
+    out = std::make_unique<ArchGraphs>();
+    out->arch = name;
+    out->resolution = res;
+    out->float_graph = fold_for_inference(training);
+    std::vector<std::vector<float>> calibration;
+    for (uint64_t i = 0; i < 4; ++i) calibration.push_back(random_input(out->float_graph.input_shape(), 100 + i));
+    out->int8_graph = quantize(out->float_graph, calibration);
+  }
+  return (cache[name] = std::move(out)).get();
+}
+
+const std::vector<std::string>& architectures() {
+  static const std::vector<std::string> names = {"fomo", "tinyissimo_yolo", "ssdlite_mobilenetv2"};
+  return names;
+}
+
+bool is_depthwise(const Graph& g, const Op& op) {
+  return op.type == OpType::Conv2D && op.groups == g.shape(op.inputs[0]).c && op.groups == op.out_channels;
+}
+
+std::string shape_text(const Shape& s) {
+  return std::to_string(s.h) + "x" + std::to_string(s.w) + "x" + std::to_string(s.c);
+}
+
+/// A benchmark label for an op's kind and shape, or "" for ops not benchmarked alone:
+/// dw3x3s1_48x48x16, pw_48x48x8to48, conv3x3s2g1_96x96x3to16, fc_1452to3, maxpool2x2s2_88x88x16.
+std::string op_label(const Graph& g, const Op& op) {
+  const Shape& in = g.shape(op.inputs[0]);
+  const std::string window = std::to_string(op.kernel_h) + "x" + std::to_string(op.kernel_w) + "s" +
+                             std::to_string(op.stride_h);
+  const std::string to = "to" + std::to_string(op.out_channels);
+  std::string label;
+  switch (op.type) {
+    case OpType::Conv2D:
+      if (is_depthwise(g, op)) {
+        label.append("dw").append(window).append("_").append(shape_text(in));
+      } else if (op.kernel_h == 1 && op.kernel_w == 1 && op.stride_h == 1 && op.groups == 1) {
+        label.append("pw_").append(shape_text(in)).append(to);
+      } else {
+        label.append("conv").append(window).append("g").append(std::to_string(op.groups));
+        label.append("_").append(shape_text(in)).append(to);
+      }
+      break;
+    case OpType::FullyConnected: label.append("fc_").append(std::to_string(in.elements())).append(to); break;
+    case OpType::MaxPool: label.append("maxpool").append(window).append("_").append(shape_text(in)); break;
+    default: break;
+  }
+  return label;
+}
+
+/// A graph holding op `i` of `g` alone (same weights, geometry and quant params).
+Graph single_op_graph(const Graph& g, int i) {
+  const Op& src = g.ops[size_t(i)];
+  Graph one;
+  one.quantized = g.quantized;
+  one.tensors = {g.tensor(src.inputs[0]), g.tensor(src.output)};
+  one.tensors[0].producer = -1;
+  one.tensors[1].producer = 0;
+  one.input = 0;
+  Op op = src;
+  op.inputs = {0};
+  op.output = 1;
+  one.ops.push_back(std::move(op));
+  one.outputs.push_back({"out", 1});
+  return one;
+}
+
+// --- benchmarks ------------------------------------------------------------------------
+
+void set_rates(benchmark::State& state, int64_t macs, const Graph& g) {
+  state.counters["MAC/s"] = benchmark::Counter(double(macs), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["MACs"] = double(macs);
+  state.counters["out_elements/s"] = benchmark::Counter(
+      double(g.shape(g.outputs.at(0).tensor).elements()), benchmark::Counter::kIsIterationInvariantRate);
+}
+
+/// One op alone, run_op on plain buffers: the kernel, without arena bookkeeping.
+void run_op_bench(benchmark::State& state, const Graph& g, DType dt, KernelImpl impl, int threads) {
+  const Op& op = g.ops[0];
+  const OpGeometry geo = geometry_of(g, 0);
+  Int8OpParams q;
+  if (dt == DType::Int8) q = prepare_int8(g, 0);
+  const size_t bytes = size_t(dtype_bytes(dt));
+  std::vector<uint8_t> in(size_t(geo.inputs[0].elements()) * bytes), out(size_t(geo.output.elements()) * bytes);
+  const std::vector<float> x = random_input(geo.inputs[0], 7);
+  if (dt == DType::Float32) std::memcpy(in.data(), x.data(), in.size());
+  else float_to_int8_input(x.data(), x.size(), reinterpret_cast<int8_t*>(in.data()));
+  std::vector<uint8_t> scratch(op_scratch_bytes(op, geo, dt, impl, false, threads) + 64);
   KernelContext ctx;
-  std::vector<std::vector<uint8_t>> tensors;
-  std::vector<uint8_t> scratch;
-  std::vector<OpGeometry> geo;
-  std::vector<Int8OpParams> q;
-
-  GraphRun(const Graph& graph, DType dt, KernelImpl impl, int threads) : g(&graph), dtype(dt) {
-    size_t most = 0;
-    for (const Tensor& t : graph.tensors)
-      tensors.emplace_back(size_t(t.shape.elements()) * dtype_bytes(dt), uint8_t(0));
-    for (size_t i = 0; i < graph.ops.size(); ++i) {
-      geo.push_back(geometry_of(graph, int(i)));
-      most = std::max(most, op_scratch_bytes(graph.ops[i], geo.back(), dt, impl));
-      if (dt == DType::Int8) q.push_back(prepare_int8(graph, int(i)));
-    }
-    scratch.resize(most + 64);
-    ctx.impl = impl;
-    ctx.threads = threads;
-    ctx.scratch = scratch.data();
-    ctx.scratch_bytes = scratch.size();
-    const std::vector<float> x = random_input(graph.input_shape(), 7);
-    auto& in = tensors[size_t(graph.input)];
-    if (dt == DType::Float32) std::memcpy(in.data(), x.data(), in.size());
-    else
-      for (size_t i = 0; i < x.size(); ++i) in[i] = uint8_t(int8_t(std::lround(x[i] * 255.f) - 128));
-  }
-
-  void run_op_at(size_t i) {
-    const Op& op = g->ops[i];
-    const void* ins[4] = {};
-    for (size_t k = 0; k < op.inputs.size() && k < 4; ++k) ins[k] = tensors[size_t(op.inputs[k])].data();
-    run_op(op, geo[i], dtype, ins, tensors[size_t(op.output)].data(), ctx,
-           dtype == DType::Int8 ? &q[i] : nullptr);
-  }
-  void run_all() {
-    for (size_t i = 0; i < g->ops.size(); ++i) run_op_at(i);
-  }
-};
-
-int64_t graph_macs(const Graph& g) { return g.total_stats().macs; }
-
-void run_graph_bench(benchmark::State& state, const Graph& g, DType dt, KernelImpl impl,
-                     int threads) {
-  GraphRun run(g, dt, impl, threads);
+  ctx.impl = impl;
+  ctx.threads = threads;
+  ctx.scratch = scratch.data();
+  ctx.scratch_bytes = scratch.size();
+  const void* ins[1] = {in.data()};
   for (auto _ : state) {
-    run.run_all();
+    run_op(op, geo, dt, ins, out.data(), ctx, dt == DType::Int8 ? &q : nullptr);
     benchmark::ClobberMemory();
   }
-  state.counters["MAC/s"] =
-      benchmark::Counter(double(graph_macs(g)) * double(state.iterations()), benchmark::Counter::kIsRate);
-  state.counters["MACs"] = double(graph_macs(g));
-  state.counters["out_elements/s"] = benchmark::Counter(
-      double(g.shape(g.outputs.at(0).tensor).elements()) * double(state.iterations()),
-      benchmark::Counter::kIsRate);
+  set_rates(state, g.total_stats().macs, g);
 }
 
-/// The whole MobileNetV2-0.35 backbone (through Conv_1, 1280 channels) at 160x160: the
-/// feature extractor SSDLite runs.
-const Graph& backbone160_float_graph() {
-  static const Graph g = [] {
-    GraphBuilder b(Shape{160, 160, 3});
-    mobilenet::MobileNetV2Options mo;
-    mo.alpha = 0.35f;
-    const auto f = mobilenet::build_mobilenet_v2(b, b.input(), mo);
-    b.mark_output(f.output, "features");
-    Graph raw = b.finish();
-    init_weights(raw, 4);
-    return fold_for_inference(raw);
-  }();
-  return g;
-}
-
-const Graph& backbone160_int8_graph() {
-  static const Graph g = quantized(backbone160_float_graph());
-  return g;
-}
-
-const Graph& fomo_float_graph() {
-  static const Graph g = [] {
-    GraphBuilder b(Shape{96, 96, 3});
-    mobilenet::MobileNetV2Options mo;
-    mo.alpha = 0.35f;
-    mo.stop_at = "block_6_expand_relu";
-    const auto f = mobilenet::build_mobilenet_v2(b, b.input(), mo);
-    ConvOptions head;
-    head.bn = false;
-    head.bias = true;
-    int x = b.conv2d(f.output, 32, 1, 1, Act::ReLU, "head_conv", head);
-    x = b.conv2d(x, 3, 1, 1, Act::None, "head_logits", head);
-    b.mark_output(x, "logits");
-    Graph raw = b.finish();
-    init_weights(raw, 3);
-    return fold_for_inference(raw);
-  }();
-  return g;
-}
-
-const Graph& fomo_int8_graph() {
-  static const Graph g = quantized(fomo_float_graph());
-  return g;
-}
-
-std::string op_kind(const Op& op, const OpGeometry& geo) {
-  if (op.type == OpType::Conv2D) {
-    if (op.groups == geo.inputs[0].c && op.groups == op.out_channels) return "Conv2D depthwise";
-    if (op.kernel_h == 1 && op.kernel_w == 1) return "Conv2D pointwise";
-    return "Conv2D dense " + std::to_string(op.kernel_h) + "x" + std::to_string(op.kernel_w);
+/// A whole graph in LayerRunner's planned arena (what the `layer` executor runs).
+void graph_bench(benchmark::State& state, const Graph& g, DType dt, int threads) {
+  LayerRunner runner;
+  runner.prepare(g, dt, KernelImpl::Fast, threads);
+  const std::vector<float> x = random_input(g.input_shape(), 7);
+  std::vector<int8_t> qx(x.size());
+  float_to_int8_input(x.data(), x.size(), qx.data());
+  const void* input = dt == DType::Int8 ? static_cast<const void*>(qx.data()) : x.data();
+  for (auto _ : state) {
+    runner.invoke(input);
+    benchmark::DoNotOptimize(runner.output(0));
   }
-  return op_type_name(op.type);
+  set_rates(state, g.total_stats().macs, g);
+  state.counters["arena_bytes"] = double(runner.plan().arena_bytes);
 }
 
-// CPU time of this thread: the machine is shared, so wall time would count other
-// processes' time slices (Google Benchmark's rates above also use CPU time).
-double thread_cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
-}
-
-void print_breakdown(const char* title, const Graph& g, DType dt) {
-  GraphRun run(g, dt, KernelImpl::Fast, 1);
-  constexpr int kRuns = 300;
-  for (int i = 0; i < 20; ++i) run.run_all();  // warm up
-  std::map<std::string, double> seconds;
-  std::map<std::string, int64_t> macs;
-  std::vector<double> per_op(g.ops.size(), 0.0);
-  for (int r = 0; r < kRuns; ++r)
-    for (size_t i = 0; i < g.ops.size(); ++i) {
-      const double t0 = thread_cpu_seconds();
-      run.run_op_at(i);
-      per_op[i] += thread_cpu_seconds() - t0;
-    }
-  double total = 0;
-  for (size_t i = 0; i < g.ops.size(); ++i) {
-    const std::string kind = op_kind(g.ops[i], run.geo[i]);
-    seconds[kind] += per_op[i] / kRuns;
-    macs[kind] += g.op_stats(int(i)).macs;
-    total += per_op[i] / kRuns;
+#ifdef TINYDET_HAVE_AVX512
+/// The requantisation epilogue alone: 16 int32 accumulators to 16 int8 outputs.
+void requant_bench(benchmark::State& state) {
+  std::vector<int32_t> acc(4096);
+  std::mt19937 rng(3);
+  for (int32_t& a : acc) a = int32_t(rng() % 200000) - 100000;
+  std::vector<int8_t> out(acc.size());
+  alignas(64) int32_t mult[16], expo[16];
+  for (int l = 0; l < 16; ++l) {
+    quantize_multiplier(0.0007 + 0.0001 * l, &mult[l], &expo[l]);
+    expo[l] = -expo[l];
   }
-  std::printf("%s, %s, fast, 1 thread, CPU time: %.3f ms, %.2f MMAC, %.2f GMAC/s\n", title,
-              dtype_name(dt), total * 1e3, double(graph_macs(g)) / 1e6,
-              double(graph_macs(g)) / total / 1e9);
-  std::printf("  %-20s %9s %7s %9s %8s\n", "op type", "ms", "share", "MMAC", "GMAC/s");
-  for (const auto& [kind, s] : seconds)
-    std::printf("  %-20s %9.4f %6.1f%% %9.3f %8.2f\n", kind.c_str(), s * 1e3, 100.0 * s / total,
-                double(macs[kind]) / 1e6, s > 0 ? double(macs[kind]) / s / 1e9 : 0.0);
+  const simd::RequantLanes lanes = simd::load_requant(mult, expo);
+  int8::Requant r;
+  r.output_zero_point = -128;
+  r.act_min = -128;
+  r.act_max = 127;
+  const simd::OutputLanes o = simd::output_lanes(r);
+  const simd::RequantLanes alpha = simd::alpha_lanes(r);
+  for (auto _ : state) {
+    for (size_t i = 0; i < acc.size(); i += 16)
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out.data() + i),
+                       simd::requantize16(_mm512_loadu_si512(acc.data() + i), lanes, o, alpha));
+    benchmark::ClobberMemory();
+  }
+  state.counters["outputs/s"] =
+      benchmark::Counter(double(acc.size()), benchmark::Counter::kIsIterationInvariantRate);
 }
+#endif
+
+#if defined(TINYDET_HAVE_AVX512) && defined(__AVX512VNNI__)
+/// The int8 multiply-add peak of one core: independent chains of vpdpbusd (64 MACs each).
+void vnni_peak_bench(benchmark::State& state) {
+  __m512i acc[8];
+  for (auto& a : acc) a = _mm512_setzero_si512();
+  const __m512i x = _mm512_set1_epi32(0x01020304), w = _mm512_set1_epi32(0x01FF01FF);
+  constexpr int kSteps = 1024;
+  for (auto _ : state) {
+    for (int s = 0; s < kSteps; ++s)
+      for (auto& a : acc) a = _mm512_dpbusd_epi32(a, x, w);
+    benchmark::DoNotOptimize(acc);
+  }
+  state.counters["MAC/s"] = benchmark::Counter(64.0 * 8 * kSteps, benchmark::Counter::kIsIterationInvariantRate);
+}
+#endif
 
 void register_benchmarks() {
   const int all = int(std::max(1u, std::thread::hardware_concurrency()));
   std::vector<int> thread_counts = {1};
   if (all > 1) thread_counts.push_back(all);
-  for (DType dt : {DType::Int8, DType::Float32})
-    for (KernelImpl impl : {KernelImpl::Fast, KernelImpl::Reference})
+#ifdef TINYDET_HAVE_AVX512
+  benchmark::RegisterBenchmark("peak/requantize16", requant_bench);
+#endif
+#if defined(TINYDET_HAVE_AVX512) && defined(__AVX512VNNI__)
+  benchmark::RegisterBenchmark("peak/vpdpbusd_zmm", vnni_peak_bench);
+#endif
+  for (const std::string& name : architectures()) {
+    const ArchGraphs* a = arch_graphs(name);
+    if (!a) continue;
+    for (DType dt : {DType::Int8, DType::Float32}) {
+      const Graph& g = dt == DType::Int8 ? a->int8_graph : a->float_graph;
       for (int threads : thread_counts) {
-        if (impl == KernelImpl::Reference && threads > 1) continue;  // reference is serial
-        const std::string suffix = std::string(dtype_name(dt)) + "/" +
-                                   (impl == KernelImpl::Fast ? "fast" : "reference") +
-                                   "/threads:" + std::to_string(threads);
-        for (const ConvShape& s : kShapes) {
-          const std::string name = std::string("conv/") + s.arch + "/" + s.what + "/" + suffix;
-          benchmark::RegisterBenchmark(name.c_str(), [s, dt, impl, threads](benchmark::State& st) {
-            static std::map<std::string, Graph> cache;
-            const std::string key = std::string(s.what) + dtype_name(dt);
-            auto it = cache.find(key);
-            if (it == cache.end()) {
-              Graph g = conv_graph(s);
-              it = cache.emplace(key, dt == DType::Int8 ? quantized(g) : g).first;
-            }
-            run_graph_bench(st, it->second, dt, impl, threads);
-          })->Unit(benchmark::kMicrosecond);
-        }
-        const std::string name = "graph/fomo_mobilenetv2_035_96/" + suffix;
-        benchmark::RegisterBenchmark(name.c_str(), [dt, impl, threads](benchmark::State& st) {
-          run_graph_bench(st, dt == DType::Int8 ? fomo_int8_graph() : fomo_float_graph(), dt, impl,
-                          threads);
-        })->Unit(benchmark::kMicrosecond);
-        const std::string backbone = "graph/mobilenetv2_035_160_backbone/" + suffix;
-        benchmark::RegisterBenchmark(backbone.c_str(), [dt, impl, threads](benchmark::State& st) {
-          run_graph_bench(st, dt == DType::Int8 ? backbone160_int8_graph() : backbone160_float_graph(),
-                          dt, impl, threads);
+        const std::string bench = "graph/" + name + "@" + std::to_string(a->resolution) + "/" +
+                                  dtype_name(dt) + "/fast/threads:" + std::to_string(threads);
+        benchmark::RegisterBenchmark(bench.c_str(), [&g, dt, threads](benchmark::State& st) {
+          graph_bench(st, g, dt, threads);
         })->Unit(benchmark::kMicrosecond);
       }
+      std::map<std::string, int> seen;  // label -> op id (first op of that shape)
+      for (int i = 0; i < int(g.ops.size()); ++i) {
+        const std::string label = op_label(g, g.ops[size_t(i)]);
+        if (!label.empty()) seen.emplace(label, i);
+      }
+      for (const auto& [label, op] : seen) {
+        auto one = std::make_shared<Graph>(single_op_graph(g, op));
+        for (KernelImpl impl : {KernelImpl::Fast, KernelImpl::Reference})
+          for (int threads : thread_counts) {
+            if (impl == KernelImpl::Reference && threads > 1) continue;  // reference is serial
+            const std::string bench = "conv/" + name + "/" + label + "/" + dtype_name(dt) + "/" +
+                                      (impl == KernelImpl::Fast ? "fast" : "reference") +
+                                      "/threads:" + std::to_string(threads);
+            benchmark::RegisterBenchmark(bench.c_str(), [one, dt, impl, threads](benchmark::State& st) {
+              run_op_bench(st, *one, dt, impl, threads);
+            })->Unit(benchmark::kMicrosecond);
+          }
+      }
+    }
+  }
+}
+
+// --- where the time goes ----------------------------------------------------------------
+
+/// The group an op's time is reported under.
+std::string op_group(const Graph& g, const Op& op) {
+  const std::string k = std::to_string(op.kernel_h) + "x" + std::to_string(op.kernel_w);
+  switch (op.type) {
+    case OpType::Conv2D:
+      if (is_depthwise(g, op)) return "depthwise " + k;
+      if (op.kernel_h == 1 && op.kernel_w == 1) return "1x1 conv";
+      if (op.inputs[0] == g.input) return "first conv " + k + " (stem)";
+      return "dense conv " + k;
+    default: return op_type_name(op.type);
+  }
+}
+
+void print_breakdown(const ArchGraphs& a, DType dt, int repeats) {
+  const Graph& g = dt == DType::Int8 ? a.int8_graph : a.float_graph;
+  const std::vector<LayerProfileRow> rows = profile_layers(g, dt, KernelImpl::Fast, 1, repeats);
+  struct Group {
+    double us = 0;
+    int64_t macs = 0;
+    int ops = 0;
+  };
+  std::map<std::string, Group> groups;
+  double total = 0;
+  for (const LayerProfileRow& r : rows) {
+    Group& gr = groups[op_group(g, g.ops[size_t(r.op)])];
+    gr.us += r.cpu_micros;
+    gr.macs += r.macs;
+    ++gr.ops;
+    total += r.cpu_micros;
+  }
+  const int64_t macs = g.total_stats().macs;
+  std::printf("%s@%d %s, fast kernels, 1 thread, LayerRunner, CPU time per invoke (mean of %d): "
+              "%.1f us, %.3f MMAC, %.2f GMAC/s\n",
+              a.arch.c_str(), a.resolution, dtype_name(dt), repeats, total, double(macs) / 1e6,
+              double(macs) / (total * 1e3));
+  std::printf("  %-26s %4s %9s %7s %9s %8s\n", "group", "ops", "us", "share", "MMAC", "GMAC/s");
+  for (const auto& [name, gr] : groups)
+    std::printf("  %-26s %4d %9.1f %6.1f%% %9.3f %8.2f\n", name.c_str(), gr.ops, gr.us, 100.0 * gr.us / total,
+                double(gr.macs) / 1e6, gr.us > 0 ? double(gr.macs) / (gr.us * 1e3) : 0.0);
+  std::printf("  %-30s %-12s %-11s %9s %9s %8s\n", "op", "group", "output", "us", "MMAC", "GMAC/s");
+  for (const LayerProfileRow& r : rows)
+    std::printf("  %-30s %-12s %-11s %9.2f %9.3f %8.2f\n", r.name.substr(0, 30).c_str(),
+                op_group(g, g.ops[size_t(r.op)]).substr(0, 12).c_str(), shape_text(r.output).c_str(),
+                r.cpu_micros, double(r.macs) / 1e6, r.cpu_micros > 0 ? double(r.macs) / (r.cpu_micros * 1e3) : 0.0);
+}
+
+int breakdown(const std::vector<std::string>& wanted) {
+  constexpr int kRepeats = 300;
+  for (const std::string& name : wanted.empty() ? architectures() : wanted) {
+    const ArchGraphs* a = arch_graphs(name);
+    if (!a) return 1;
+    print_breakdown(*a, DType::Int8, kRepeats);
+    print_breakdown(*a, DType::Float32, kRepeats);
+  }
+  return 0;
 }
 
 }  // namespace
@@ -289,14 +350,13 @@ void register_benchmarks() {
 int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i)
     if (std::strcmp(argv[i], "--tinydet_breakdown") == 0) {
-      using tinydet::DType;
-      const char* fomo = "FOMO MobileNetV2-0.35 96x96";
-      const char* backbone = "MobileNetV2-0.35 backbone 160x160";
-      tinydet::print_breakdown(fomo, tinydet::fomo_int8_graph(), DType::Int8);
-      tinydet::print_breakdown(fomo, tinydet::fomo_float_graph(), DType::Float32);
-      tinydet::print_breakdown(backbone, tinydet::backbone160_int8_graph(), DType::Int8);
-      tinydet::print_breakdown(backbone, tinydet::backbone160_float_graph(), DType::Float32);
-      return 0;
+      std::vector<std::string> wanted(argv + i + 1, argv + argc);
+      try {
+        return tinydet::breakdown(wanted);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "tinydet_kernel_bench: %s\n", e.what());
+        return 1;
+      }
     }
   tinydet::register_benchmarks();
   benchmark::Initialize(&argc, argv);

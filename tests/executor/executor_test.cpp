@@ -178,12 +178,16 @@ TEST(LayerRunner, ProfileRowsCoverEveryOp) {
   ASSERT_EQ(rows.size(), m.int8_graph.ops.size());
   int64_t macs = 0;
   int peaks = 0;
+  double cpu = 0;
   for (const auto& r : rows) {
     EXPECT_GE(r.micros, 0.0);
+    EXPECT_GE(r.cpu_micros, 0.0);
+    cpu += r.cpu_micros;
     macs += r.macs;
     peaks += r.peak;
   }
   EXPECT_EQ(macs, m.int8_graph.total_stats().macs);
+  EXPECT_GT(cpu, 0.0);  // the convolutions take measurable CPU time
   EXPECT_EQ(peaks, 1);
   const std::string table = format_profile(rows);
   EXPECT_NE(table.find("<- slowest"), std::string::npos);

@@ -176,7 +176,7 @@ namespace {
 // registers (widened to int32) across the whole row.
 void depthwise_row_int8_avx512(const Op& op, const OpGeometry& geo, const int8_t* in, int oy,
                                int8_t* out_row, const Int8OpParams& q, const int8::Requant& r,
-                               const int32_t* expo) {
+                               const int32_t* shift) {
   const Shape& x = geo.inputs[0];
   const Shape& y = geo.output;
   const int C = y.c, taps = op.kernel_h * op.kernel_w;
@@ -191,7 +191,8 @@ void depthwise_row_int8_avx512(const Op& op, const OpGeometry& geo, const int8_t
       wv[t] = _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, q.packed_weights.data() + size_t(t) * C + c0));
     const __m512i bias = _mm512_maskz_loadu_epi32(m, q.packed_bias.data() + c0);
     const simd::RequantLanes lanes = simd::make_lanes(
-        _mm512_maskz_loadu_epi32(m, q.multiplier.data() + c0), _mm512_maskz_loadu_epi32(m, expo + c0));
+        _mm512_maskz_loadu_epi32(m, q.multiplier.data() + c0),
+        _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_maskz_loadu_epi32(m, shift + c0)));  // right exponents
     // Windows entirely inside the input: the zero point's share, zp * sum(w), is folded
     // into the bias so the taps need no subtraction.
     __m512i wsum = _mm512_setzero_si512();
@@ -264,11 +265,10 @@ void fast_depthwise_rows_int8(const Op& op, const OpGeometry& geo, const int8_t*
   bool vector_ok = !r.leaky || r.alpha_shift <= 0;
   for (int ch = 0; ch < C; ++ch) vector_ok = vector_ok && q.shift[ch] <= 0;
 #ifdef TINYDET_HAVE_AVX512
-  if (vector_ok && C <= 1024 && op.kernel_h * op.kernel_w <= 49) {
-    alignas(64) int32_t expo[1024];
-    for (int ch = 0; ch < C; ++ch) expo[ch] = -q.shift[ch];
+  if (vector_ok && op.kernel_h * op.kernel_w <= 49) {
     for (int oy = oy_begin; oy < oy_end; ++oy)
-      depthwise_row_int8_avx512(op, geo, in, oy, out + int64_t(oy - oy_begin) * y.w * C, q, r, expo);
+      depthwise_row_int8_avx512(op, geo, in, oy, out + int64_t(oy - oy_begin) * y.w * C, q, r,
+                                q.shift.data());
     return;
   }
 #endif

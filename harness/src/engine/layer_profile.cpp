@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <sstream>
 #include <stdexcept>
 
@@ -10,18 +11,30 @@
 
 namespace tinydet {
 
+namespace {
+
+double thread_cpu_micros() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return 1e6 * double(ts.tv_sec) + 1e-3 * double(ts.tv_nsec);
+}
+
+}  // namespace
+
 std::vector<LayerProfileRow> LayerRunner::profile(const void* input, int repeats) {
   if (repeats < 1) throw std::invalid_argument("LayerRunner::profile: repeats must be >= 1");
   invoke(input);  // warm-up
   const int n = int(graph_.ops.size());
   std::vector<LayerProfileRow> rows(static_cast<size_t>(n));
-  std::vector<double> total(static_cast<size_t>(n), 0.0);
+  std::vector<double> total(static_cast<size_t>(n), 0.0), cpu(static_cast<size_t>(n), 0.0);
   for (int r = 0; r < repeats; ++r) {
     copy_input(input);
     for (int i = 0; i < n; ++i) {
+      const double c0 = thread_cpu_micros();
       const auto t0 = std::chrono::steady_clock::now();
       run_one(i);
       const auto t1 = std::chrono::steady_clock::now();
+      cpu[size_t(i)] += thread_cpu_micros() - c0;
       total[size_t(i)] += std::chrono::duration<double, std::micro>(t1 - t0).count();
     }
   }
@@ -33,6 +46,7 @@ std::vector<LayerProfileRow> LayerRunner::profile(const void* input, int repeats
     row.type = op.type;
     row.output = graph_.shape(op.output);
     row.micros = total[size_t(i)] / repeats;
+    row.cpu_micros = cpu[size_t(i)] / repeats;
     row.macs = graph_.op_stats(i).macs;
     row.output_offset = plan_.tensor_offset[size_t(op.output)];
     row.output_bytes = plan_.tensor_bytes[size_t(op.output)];
