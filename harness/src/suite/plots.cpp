@@ -74,6 +74,17 @@ std::string quote(const std::string& s) {
   return o + "\"";
 }
 
+/// The tail of every plot script: `plot_commands` drawn to NAME.png, then again to NAME.svg.
+/// Text is not "enhanced": labels hold plugin names with '_' and '@', which gnuplot's
+/// enhanced mode would turn into subscripts and font changes.
+std::string png_then_svg(const std::string& name, const std::string& plot_commands, int width, int height) {
+  const std::string size = " size " + std::to_string(width) + "," + std::to_string(height);
+  return "set terminal pngcairo" + size + " noenhanced font \"DejaVu Sans,11\"\n" +
+         "set output " + quote(name + ".png") + "\n" + plot_commands +
+         "set terminal svg" + size + " dynamic noenhanced font \"DejaVu Sans,11\" background rgb \"white\"\n" +
+         "set output " + quote(name + ".svg") + "\nreplot\nunset output\n";
+}
+
 /// Runs gnuplot on `script` inside `dir`. Throws naming the script on failure.
 void run_gnuplot(const std::string& gnuplot, const std::string& dir, const fs::path& script) {
   const pid_t pid = ::fork();
@@ -156,13 +167,7 @@ class PlotWriter {
         << "set key outside right top box opaque font \",10\"\n"
         << "set datafile missing \"nan\"\n"
         << setup << "\n"
-        << "set terminal pngcairo size 1100,650 enhanced font \"DejaVu Sans,11\"\n"
-        << "set output " << quote(name + ".png") << "\n"
-        << plot.str()
-        << "set terminal svg size 1100,650 dynamic enhanced font \"DejaVu Sans,11\" background rgb \"white\"\n"
-        << "set output " << quote(name + ".svg") << "\n"
-        << "replot\n"
-        << "unset output\n";
+        << png_then_svg(name, plot.str(), 1100, 650);
     }
     run_gnuplot(gnuplot_, dir_, gp);
     out.drawn = true;
@@ -295,19 +300,17 @@ std::vector<PlotOutput> make_plots(const json& results, const std::string& out_d
       d.close();
       const std::string setup =
           "set style data histograms\nset style histogram rowstacked\nset style fill solid 0.85 border -1\n"
-          "set boxwidth 0.7\nset ylabel \"time (ms)\"\nset xtics rotate by -40 left font \",9\"\n"
-          "set bmargin 12\nset yrange [0:*]";
+          "set boxwidth 0.7\nset ylabel \"time (ms)\"\nset xtics rotate by 90 right font \",9\"\n"
+          "set bmargin 16\nset yrange [0:*]";
       const fs::path gp = fs::path(out_dir) / "latency_breakdown.gp";
       {
         std::ofstream s(gp);
         s << "set title " << quote(out.title) << " font \",14\"\nset grid y lc rgb \"#dddddd\"\n"
           << "set key outside right top box opaque\n" << setup << "\n"
-          << "set terminal pngcairo size 1100,650 enhanced font \"DejaVu Sans,11\"\n"
-          << "set output \"latency_breakdown.png\"\n"
-          << "plot \"latency_breakdown.dat\" using 2:xtic(1) title \"preprocess\", '' using 3 title "
-             "\"network\", '' using 4 title \"decode + NMS\"\n"
-          << "set terminal svg size 1100,650 dynamic enhanced font \"DejaVu Sans,11\" background rgb \"white\"\n"
-          << "set output \"latency_breakdown.svg\"\nreplot\nunset output\n";
+          << png_then_svg("latency_breakdown",
+                          "plot \"latency_breakdown.dat\" using 2:xtic(1) title \"preprocess\", '' using 3 "
+                          "title \"network\", '' using 4 title \"decode + NMS\"\n",
+                          std::max(1100, 300 + 28 * int(rows.size())), 800);
       }
       run_gnuplot(gnuplot, out_dir, gp);
       out.png = (fs::path(out_dir) / "latency_breakdown.png").string();
