@@ -11,6 +11,8 @@
 //   tinydet_kernel_bench --benchmark_filter='peak/'         the machine's int8 and requant rates
 //   tinydet_kernel_bench --tinydet_breakdown [ARCH...]      where the time goes, per op group
 //                                                           and per op (fast, 1 thread, CPU time)
+//   tinydet_kernel_bench --tinydet_sqnr MODEL.tdm...        int8 SQNR of trained models, and
+//                                                           their float noise sensitivity
 //
 // Plugins are found on $TINYDET_PLUGIN_PATH, then in the build tree's plugin folder.
 #include <benchmark/benchmark.h>
@@ -27,6 +29,7 @@
 #include <vector>
 
 #include "loader/plugin_loader.h"
+#include "sqnr_diagnostics.h"
 #include "tinydet/layer_runner.h"
 #include "tinydet/quantize.h"
 // Internal engine header: the requantisation epilogue every int8 conv output goes through.
@@ -348,6 +351,9 @@ int breakdown(const std::vector<std::string>& wanted) {
 }  // namespace tinydet
 
 int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i)
+    if (std::strcmp(argv[i], "--tinydet_sqnr") == 0)
+      return tinydet::bench::sqnr_diagnostics(std::vector<std::string>(argv + i + 1, argv + argc));
   for (int i = 1; i < argc; ++i)
     if (std::strcmp(argv[i], "--tinydet_breakdown") == 0) {
       std::vector<std::string> wanted(argv + i + 1, argv + argc);
