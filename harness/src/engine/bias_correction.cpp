@@ -7,8 +7,6 @@
 #include <limits>
 #include <stdexcept>
 
-#include "tinydet/kernels.h"
-#include "tinydet/layer_runner.h"
 
 namespace tinydet::calibration {
 
@@ -41,50 +39,42 @@ void add_conv_windows(const Op& op, const OpGeometry& geo, const float* x, std::
 
 }  // namespace
 
-std::vector<std::vector<double>> mean_input_windows(const Graph& g,
-                                                    const std::vector<std::vector<float>>& inputs,
-                                                    int threads) {
-  std::vector<std::vector<double>> sum(g.ops.size());
-  std::vector<OpGeometry> geo(g.ops.size());
-  // consumers_of[t]: the weighted ops reading tensor t, so each tensor is visited while
-  // it is still live in the runner's arena.
-  std::vector<std::vector<int>> consumers_of(g.tensors.size());
+MeanInputWindows::MeanInputWindows(const Graph& g)
+    : g_(g), sum_(g.ops.size()), geo_(g.ops.size()), consumers_of_(g.tensors.size()) {
   for (int i = 0; i < int(g.ops.size()); ++i) {
     const Op& op = g.ops[size_t(i)];
     if (!has_weights(op)) continue;
-    geo[size_t(i)] = geometry_of(g, i);
-    const Shape& in = geo[size_t(i)].inputs[0];
-    sum[size_t(i)].assign(op.type == OpType::Conv2D ? size_t(op.kernel_h * op.kernel_w * in.c)
-                                                    : size_t(in.elements()),
-                          0.0);
-    consumers_of[size_t(op.inputs[0])].push_back(i);
+    geo_[size_t(i)] = geometry_of(g, i);
+    const Shape& in = geo_[size_t(i)].inputs[0];
+    sum_[size_t(i)].assign(op.type == OpType::Conv2D ? size_t(op.kernel_h * op.kernel_w * in.c)
+                                                     : size_t(in.elements()),
+                           0.0);
+    consumers_of_[size_t(op.inputs[0])].push_back(i);
   }
-  auto accumulate = [&](int tensor, const float* x) {
-    for (int i : consumers_of[size_t(tensor)]) {
-      const Op& op = g.ops[size_t(i)];
-      if (op.type == OpType::Conv2D) {
-        add_conv_windows(op, geo[size_t(i)], x, sum[size_t(i)]);
-      } else {
-        for (size_t k = 0; k < sum[size_t(i)].size(); ++k) sum[size_t(i)][k] += double(x[k]);
-      }
+}
+
+void MeanInputWindows::add(int tensor, const float* x) {
+  for (int i : consumers_of_[size_t(tensor)]) {
+    const Op& op = g_.ops[size_t(i)];
+    std::vector<double>& sum = sum_[size_t(i)];
+    if (op.type == OpType::Conv2D) {
+      add_conv_windows(op, geo_[size_t(i)], x, sum);
+    } else {
+      for (size_t k = 0; k < sum.size(); ++k) sum[k] += double(x[k]);
     }
-  };
-  LayerRunner runner;
-  runner.prepare(g, DType::Float32, KernelImpl::Fast, threads);
-  for (const auto& in : inputs) {
-    accumulate(g.input, in.data());
-    runner.invoke(in.data(), [&](int op, const void* out) {
-      accumulate(g.ops[size_t(op)].output, static_cast<const float*>(out));
-    });
   }
-  for (size_t i = 0; i < g.ops.size(); ++i) {
-    if (sum[i].empty()) continue;
+}
+
+std::vector<std::vector<double>> MeanInputWindows::means(size_t inputs) const {
+  std::vector<std::vector<double>> mean = sum_;
+  for (size_t i = 0; i < mean.size(); ++i) {
+    if (mean[i].empty()) continue;
     const double positions =
-        g.ops[i].type == OpType::Conv2D ? double(geo[i].output.h) * double(geo[i].output.w) : 1.0;
-    const double scale = 1.0 / (positions * double(inputs.size()));
-    for (double& v : sum[i]) v *= scale;
+        g_.ops[i].type == OpType::Conv2D ? double(geo_[i].output.h) * double(geo_[i].output.w) : 1.0;
+    const double scale = 1.0 / (positions * double(std::max<size_t>(1, inputs)));
+    for (double& v : mean[i]) v *= scale;
   }
-  return sum;
+  return mean;
 }
 
 void correct_bias(Op& op, int input_channels, const std::vector<double>& mean_window,

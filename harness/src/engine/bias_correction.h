@@ -18,17 +18,30 @@
 #include <vector>
 
 #include "tinydet/graph.h"
+#include "tinydet/kernels.h"
 
 namespace tinydet::calibration {
 
-/// For every Conv2D and FullyConnected op of inference graph `g` (indexed by op id; empty
-/// for other ops): the mean, over `inputs` and over the op's output positions, of the
-/// input window each output reads. Conv2D: [kernel_h][kernel_w][in_channels] (zero padding
-/// counts as 0, as it does in the conv); FullyConnected: [input elements]. Runs the float
-/// graph over `inputs` once.
-std::vector<std::vector<double>> mean_input_windows(const Graph& g,
-                                                    const std::vector<std::vector<float>>& inputs,
-                                                    int threads);
+/// For every Conv2D and FullyConnected op of inference graph `g`: the mean, over the
+/// calibration inputs and over the op's output positions, of the input window each output
+/// reads. Conv2D: [kernel_h][kernel_w][in_channels] (zero padding counts as 0, as it does
+/// in the conv); FullyConnected: [input elements]. Fed the float tensors of a calibration
+/// run (calibration::observe_ranges' `also_see`), so the graph runs only once.
+class MeanInputWindows {
+ public:
+  explicit MeanInputWindows(const Graph& g);
+  /// Tensor `tensor`'s float values for one calibration input.
+  void add(int tensor, const float* values);
+  /// The means after `inputs` calibration inputs, indexed by op id (empty for ops without
+  /// weights).
+  std::vector<std::vector<double>> means(size_t inputs) const;
+
+ private:
+  const Graph& g_;
+  std::vector<std::vector<double>> sum_;
+  std::vector<OpGeometry> geo_;
+  std::vector<std::vector<int>> consumers_of_;  // per tensor: the weighted ops reading it
+};
 
 /// Sets op.qbias (a Conv2D or FullyConnected whose qweights and weight_scales are already
 /// set) to round((bias - dW · mean_window) / (input_scale * weight_scale)) per output

@@ -51,7 +51,7 @@ struct Histogram {
 }  // namespace
 
 std::vector<Range> observe_ranges(const Graph& g, const std::vector<std::vector<float>>& inputs,
-                                  const QuantizeOptions& opt) {
+                                  const QuantizeOptions& opt, const TensorVisitor& also_see) {
   if (inputs.empty()) throw std::invalid_argument("quantize: the calibration set is empty");
   const size_t n_in = size_t(g.input_shape().elements());
   for (size_t k = 0; k < inputs.size(); ++k)
@@ -74,6 +74,7 @@ std::vector<Range> observe_ranges(const Graph& g, const std::vector<std::vector<
     auto [mn, mx] = std::minmax_element(x, x + elements(t));
     range[size_t(t)].min = std::min(range[size_t(t)].min, *mn);
     range[size_t(t)].max = std::max(range[size_t(t)].max, *mx);
+    if (also_see) also_see(t, x);
   };
   for (const auto& in : inputs) {
     widen(g.input, in.data());

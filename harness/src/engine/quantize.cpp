@@ -83,11 +83,12 @@ Graph quantize(const Graph& float_graph, const std::vector<std::vector<float>>& 
                const QuantizeOptions& opt, QuantizeReport* report) {
   Graph g = needs_folding(float_graph) ? fold_for_inference(float_graph) : float_graph;
   g.validate();
-  const std::vector<calibration::Range> range = calibration::observe_ranges(g, calibration, opt);
-
-  const std::vector<std::vector<double>> mean_windows =
-      opt.bias_correction ? calibration::mean_input_windows(g, calibration, opt.threads)
-                          : std::vector<std::vector<double>>{};
+  // One float pass gathers the ranges and, for bias correction, the mean input windows.
+  calibration::MeanInputWindows windows(g);
+  calibration::TensorVisitor see_windows;
+  if (opt.bias_correction) see_windows = [&windows](int t, const float* x) { windows.add(t, x); };
+  const std::vector<calibration::Range> range = calibration::observe_ranges(g, calibration, opt, see_windows);
+  const std::vector<std::vector<double>> mean_windows = windows.means(calibration.size());
 
   for (size_t t = 0; t < g.tensors.size(); ++t) g.tensors[t].quant = choose_quant_params(range[t].min, range[t].max);
   g.tensors[size_t(g.input)].quant = kInputQuant;
