@@ -329,4 +329,16 @@ cv::Mat load_image_rgb(const Sample& sample) {
   return rgb;
 }
 
+void write_png_rgb(const cv::Mat& rgb, const std::string& path) {
+  cv::Mat bgr;
+  cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+  bool ok = false;
+  try {
+    ok = cv::imwrite(path, bgr);
+  } catch (const cv::Exception& e) {
+    throw std::runtime_error("cannot write '" + path + "': " + e.what());
+  }
+  if (!ok) throw std::runtime_error("cannot write '" + path + "'");
+}
+
 }  // namespace tinydet::data

@@ -1,7 +1,6 @@
 // draw_sample / write_sample_png: the `tinydet dataset show` picture.
 #include <stdexcept>
 
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "tinydet/datasets/image_io.h"
@@ -51,15 +50,7 @@ cv::Mat draw_sample(const Dataset& ds, size_t sample_index) {
 }
 
 void write_sample_png(const Dataset& ds, size_t sample_index, const std::string& png_path) {
-  cv::Mat rgb = draw_sample(ds, sample_index), bgr;
-  cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
-  bool ok = false;
-  try {
-    ok = cv::imwrite(png_path, bgr);
-  } catch (const cv::Exception& e) {
-    throw std::runtime_error("cannot write '" + png_path + "': " + e.what());
-  }
-  if (!ok) throw std::runtime_error("cannot write '" + png_path + "'");
+  write_png_rgb(draw_sample(ds, sample_index), png_path);
 }
 
 }  // namespace tinydet::data

@@ -1,38 +1,19 @@
 // The `tinydet` binary as a user sees it: exit codes (0 ok, 1 failed, 2 usage), --help of
 // every subcommand, --version, and `list` (text and JSON) over the loader's test plugins.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "run_cli.h"
+
 namespace {
 
-struct Result {
-  int exit_code = -1;
-  std::string out;  // stdout and stderr together
-};
+using clitest::contains;
 
-// Runs `tinydet <args>` through the shell with a clean plugin path.
-Result tinydet(const std::string& args, bool with_stderr = true) {
-  const std::string command = std::string("env -u TINYDET_PLUGIN_PATH '") + TINYDET_CLI + "' " +
-                              args + (with_stderr ? " 2>&1" : " 2>/dev/null");
-  Result r;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return r;
-  std::array<char, 4096> buf{};
-  size_t n = 0;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  const int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
+clitest::CliResult tinydet(const std::string& args, bool with_stderr = true) {
+  return clitest::run_tinydet(args, with_stderr);
 }
 
 const std::string kTestPlugins = std::string("--plugin-dir '") + LTEST_PLUGIN_DIR + "'";
@@ -40,7 +21,7 @@ const std::string kTestPlugins = std::string("--plugin-dir '") + LTEST_PLUGIN_DI
 }  // namespace
 
 TEST(Cli, VersionNamesTheBuildAndLibraries) {
-  const Result r = tinydet("--version");
+  const auto r = tinydet("--version");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_TRUE(contains(r.out, std::string("tinydet ") + TINYDET_EXPECTED_VERSION)) << r.out;
   for (const char* fact : {"git revision:", "build type:", "compiler:", "opencv:", "libtorch:",
@@ -61,12 +42,12 @@ TEST(Cli, UsageErrorsExitWithTwo) {
 }
 
 TEST(Cli, EverySubcommandHasHelp) {
-  const Result top = tinydet("--help");
+  const auto top = tinydet("--help");
   EXPECT_EQ(top.exit_code, 0);
   for (const char* sub : {"list", "info", "dataset", "train", "eval", "bench", "run", "plot",
                           "report", "detect"}) {
     EXPECT_TRUE(contains(top.out, sub)) << sub;
-    const Result r = tinydet(std::string(sub) + " --help");
+    const auto r = tinydet(std::string(sub) + " --help");
     EXPECT_EQ(r.exit_code, 0) << sub << ":\n" << r.out;
     EXPECT_TRUE(contains(r.out, "--help")) << sub;
   }
@@ -75,7 +56,7 @@ TEST(Cli, EverySubcommandHasHelp) {
 }
 
 TEST(Cli, ListShowsLoadedAndRefusedPluginsAsJson) {
-  const Result r = tinydet(kTestPlugins + " list --json", /*with_stderr=*/false);
+  const auto r = tinydet(kTestPlugins + " list --json", /*with_stderr=*/false);
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const nlohmann::json j = nlohmann::json::parse(r.out);
   bool arch = false, exec = false;
@@ -102,7 +83,7 @@ TEST(Cli, ListShowsLoadedAndRefusedPluginsAsJson) {
 }
 
 TEST(Cli, ListAsTextAndStrict) {
-  const Result text = tinydet(kTestPlugins + " list");
+  const auto text = tinydet(kTestPlugins + " list");
   EXPECT_EQ(text.exit_code, 0) << text.out;
   EXPECT_TRUE(contains(text.out, "ltest_arch")) << text.out;
   EXPECT_TRUE(contains(text.out, "Refused plugins")) << text.out;
@@ -114,7 +95,7 @@ TEST(Cli, ListAsTextAndStrict) {
 }
 
 TEST(Cli, PluginDirIsRepeatable) {
-  const Result r =
+  const auto r =
       tinydet("--plugin-dir /nonexistent/a list --json --plugin-dir /nonexistent/b", false);
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const nlohmann::json j = nlohmann::json::parse(r.out);

@@ -42,15 +42,10 @@ void add_local_options(CLI::App& sub, DatasetCommandOptions& opt) {
       ->group("Dataset");
 }
 
-data::LoadOptions load_options(const DatasetCommandOptions& o, const GlobalOptions& g) {
-  data::LoadOptions l;
-  l.classes = o.dataset.classes;
-  l.val_fraction = o.dataset.val_fraction;
+data::LoadOptions command_load_options(const DatasetCommandOptions& o, const GlobalOptions& g) {
+  data::LoadOptions l = load_options(o.dataset, g);
   l.test_fraction = o.test_fraction;
-  l.seed = o.dataset.seed;
-  l.data_dir = o.dataset.data_dir;
   l.cache_dir = o.cache_dir;
-  l.strict = g.strict;
   l.verify_pixels = o.verify;
   l.print_warnings = g.verbosity > 0;
   return l;
@@ -93,7 +88,7 @@ Command dataset_command() {
             show->callback([mode] { *mode = "show"; });
 
             return [opt, mode, &global]() -> int {
-              const data::Dataset ds = data::load_dataset(opt->spec, load_options(*opt, global));
+              const data::Dataset ds = data::load_dataset(opt->spec, command_load_options(*opt, global));
               if (*mode == "stats") {
                 const data::DatasetStats s = data::compute_stats(ds);
                 if (opt->json) std::cout << data::stats_to_json(s, ds).dump(2) << "\n";

@@ -18,6 +18,8 @@
 #include "cli/command.h"
 #include "cli/dataset_options.h"
 #include "cli/environment.h"
+#include "cli/key_value_options.h"
+#include "cli/model_meta.h"
 #include "metrics/centroid_metrics.h"
 #include "metrics/eval_set.h"
 #include "metrics/voc_ap.h"
@@ -88,25 +90,14 @@ int run_train(const TrainCliOptions& o, const GlobalOptions& global) {
   ArchitectureHandle arch = registry.find_architecture(o.architecture);
   const LoadedPlugin* plugin = registry.find(PluginKind::Architecture, o.architecture);
 
-  data::LoadOptions load;
-  load.classes = o.dataset.classes;
-  load.val_fraction = o.dataset.val_fraction;
-  load.seed = o.dataset.seed;
-  load.strict = global.strict;
-  load.data_dir = o.dataset.data_dir;
-  const data::Dataset ds = data::load_dataset(o.dataset_spec, load);
+  const data::Dataset ds = data::load_dataset(o.dataset_spec, load_options(o.dataset, global));
   if (ds.train.empty())
     throw std::runtime_error("train: dataset '" + o.dataset_spec + "' has no training images");
 
   ArchConfig cfg;
   cfg.input_h = cfg.input_w = o.resolution;
   cfg.num_classes = int(ds.classes.size());
-  for (const std::string& kv : o.arch_options) {
-    const auto eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0)
-      throw CLI::ValidationError("--option", "expected KEY=VALUE, got '" + kv + "'");
-    cfg.options[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
+  cfg.options = parse_key_values(o.arch_options, "--option");
   arch->configure(cfg);
 
   TrainRecipe recipe;
@@ -175,7 +166,9 @@ int run_train(const TrainCliOptions& o, const GlobalOptions& global) {
     std::fprintf(stderr, "train: best %s %.4f at epoch %d\n", r.metric_name.c_str(),
                  r.best_metric, r.best_epoch + 1);
   if (!o.out.empty()) {
-    save_model(r.inference, o.out);
+    Graph model = r.inference;
+    set_class_names(model, ds.classes);  // so `eval` and `detect` can name the classes
+    save_model(model, o.out);
     std::fprintf(stderr, "train: wrote %s\n", o.out.c_str());
   }
   std::printf("%s\n", o.out.empty() ? r.cache_file.c_str() : o.out.c_str());
@@ -204,7 +197,8 @@ Command train_command() {
             sub.add_option("--recipe", opt->recipe_file, "Training recipe JSON file")
                 ->check(CLI::ExistingFile);
             sub.add_option("--option", opt->arch_options,
-                           "Architecture option KEY=VALUE (repeatable; see `tinydet info ARCH`)");
+                           "Architecture option KEY=VALUE (repeatable; see `tinydet info ARCH`)")
+                ->allow_extra_args(false);
             sub.add_option("--out", opt->out, "Model file to write (.tdm, float inference graph)");
             sub.add_option("--cache-dir", opt->cache_dir,
                            "Trained-model cache (default: <results/cache>/models)");

@@ -17,7 +17,7 @@ namespace tinydet::cli {
 /// Process exit codes of `tinydet`.
 namespace exit_code {
 inline constexpr int ok = 0;       // the work was done
-inline constexpr int failed = 1;   // the work failed (or is not built yet)
+inline constexpr int failed = 1;   // the work failed
 inline constexpr int usage = 2;    // bad command line
 }  // namespace exit_code
 
@@ -54,9 +54,5 @@ Command run_command();
 Command plot_command();
 Command report_command();
 Command detect_command();
-
-/// For subcommands whose machinery is not in this build yet: says so plainly on stderr,
-/// naming what is missing, and returns exit_code::failed.
-int not_built_yet(const std::string& command, const std::string& needs);
 
 }  // namespace tinydet::cli

@@ -20,4 +20,14 @@ void add_dataset_options(CLI::App& sub, DatasetOptions& options) {
       ->group("Dataset");
 }
 
+data::LoadOptions load_options(const DatasetOptions& options, const GlobalOptions& global) {
+  data::LoadOptions l;
+  l.classes = options.classes;
+  l.val_fraction = options.val_fraction;
+  l.seed = options.seed;
+  l.data_dir = options.data_dir;
+  l.strict = global.strict;
+  return l;
+}
+
 }  // namespace tinydet::cli

@@ -9,6 +9,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/command.h"
+#include "tinydet/datasets/dataset.h"
+
 namespace tinydet::cli {
 
 struct DatasetOptions {
@@ -21,5 +24,8 @@ struct DatasetOptions {
 /// Adds --classes, --val-fraction, --seed and --data-dir to `sub`, bound to `options`
 /// (which must outlive the parse).
 void add_dataset_options(CLI::App& sub, DatasetOptions& options);
+
+/// The dataset loader's options for these flags and the global --strict.
+data::LoadOptions load_options(const DatasetOptions& options, const GlobalOptions& global);
 
 }  // namespace tinydet::cli

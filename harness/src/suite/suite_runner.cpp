@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "suite/latency.h"
+#include "suite/performance.h"
 #include "suite/pipeline.h"
 #include "suite/report.h"
 #include "suite/results_store.h"
@@ -344,60 +345,24 @@ RunSummary run_suite(const SuiteSpec& s, const PluginRegistry& reg, const RunOpt
       const int w = c.resolution, h = c.resolution;
       const ResizeMode mode = g.arch.arch->resize_mode();
       const auto& eval_idx = d.dataset.indices(d.eval_split());
-      std::vector<data::SourceImage> sources;
-      std::vector<std::vector<uint8_t>> inputs;
+      LatencyImages images;
       for (int i = 0; i < s.latency.images && i < int(eval_idx.size()); ++i) {
         const size_t idx = eval_idx[size_t(i) * eval_idx.size() / size_t(std::min<int>(s.latency.images, int(eval_idx.size())))];
-        sources.push_back(d.cache->get_source(idx, 640));
+        images.sources.push_back(d.cache->get_source(idx, 640));
         const auto net = d.cache->get(idx, w, h, mode);
-        inputs.push_back(make_input(net.rgb.ptr<uint8_t>(), size_t(w) * h * 3, dtype));
+        images.inputs.push_back(make_input(net.rgb.ptr<uint8_t>(), size_t(w) * h * 3, dtype));
       }
-      ex->invoke(inputs.at(0).data());  // the first invoke records the arena high-water mark
-      const MemoryReport mem = ex->memory();
-      json extra = json::object();
-      for (const auto& [name, value] : mem.extra) extra[name] = value;
-      cell["memory"] = {{"arena_bytes", mem.arena_bytes},
-                        {"arena_lower_bound_bytes", mem.arena_lower_bound_bytes},
-                        {"scratch_bytes", mem.scratch_bytes},
-                        {"flash_bytes", mem.flash_bytes},
-                        {"high_water_bytes", mem.high_water_bytes},
-                        {"peak_rss_bytes", peak_rss_bytes()},
-                        {"macs", mem.macs},
-                        {"executor", extra}};
-      if (extra.contains("layer_by_layer_bytes"))
-        cell["memory"]["layer_by_layer_arena_bytes"] = size_t(extra["layer_by_layer_bytes"].get<double>());
-
-      size_t turn = 0;
-      const LatencyStats pre = measure_latency(
-          c.id + "/preprocess",
-          [&] {
-            const auto& src = sources[turn++ % sources.size()];
-            const auto t = data::make_resize_transform(src.rgb.cols, src.rgb.rows, w, h, mode);
-            const cv::Mat net = data::apply_resize(src.rgb, t);
-            auto in = make_input(net.ptr<uint8_t>(), size_t(w) * h * 3, dtype);
-            benchmark::DoNotOptimize(in.data());
-          },
-          s.latency.repetitions, s.latency.min_time_s);
-      const LatencyStats net = measure_latency(
-          c.id + "/network", [&] { ex->invoke(inputs[turn++ % inputs.size()].data()); }, s.latency.repetitions,
-          s.latency.min_time_s);
+      cell["memory"] = memory_json(*ex, images.inputs.at(0).data());
       DecodeOptions dec;
       dec.score_threshold = s.metrics.score_threshold;
-      const LatencyStats post = measure_latency(
-          c.id + "/decode",
-          [&] {
-            auto dets = decode_outputs(*g.arch.arch, graph, read_outputs(*ex, graph, dtype), dec);
-            benchmark::DoNotOptimize(dets.data());
-          },
-          s.latency.repetitions, s.latency.min_time_s);
-      cell["latency"] = {{"threads", latency_threads},
-                         {"network_ms", to_json(net)},
-                         {"preprocess_ms", to_json(pre)},
-                         {"decode_ms", to_json(post)}};
+      const StageLatency lat = measure_stage_latency(c.id, *ex, *g.arch.arch, graph, dtype, images, dec,
+                                                     s.latency.repetitions, s.latency.min_time_s);
+      const LatencyStats& net = lat.network;
+      cell["latency"] = to_json(lat, latency_threads);
       cell["status"] = "ok";
       char buf[160];
       std::snprintf(buf, sizeof buf, "%s %.3f  network %.3f ms  arena %.1f KiB", acc.metrics["primary_metric"].get<std::string>().c_str(),
-                    acc.primary, net.median_ms, double(mem.arena_bytes) / 1024.0);
+                    acc.primary, net.median_ms, cell["memory"]["arena_bytes"].get<double>() / 1024.0);
       short_summary = buf;
     } catch (const std::exception& e) {
       cell["status"] = "failed";

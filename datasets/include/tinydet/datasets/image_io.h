@@ -48,4 +48,8 @@ cv::Mat load_image_rgb(const std::string& path, int reduce = 1);
 /// Decodes the sample's image; checks the decoded size against the sample's header size.
 cv::Mat load_image_rgb(const Sample& sample);
 
+/// Writes an 8-bit RGB image (HxWx3) as a PNG file. Throws std::runtime_error naming the
+/// file when it cannot be written.
+void write_png_rgb(const cv::Mat& rgb, const std::string& path);
+
 }  // namespace tinydet::data
