@@ -73,6 +73,60 @@ TEST(GreedyPlanner, OffsetsFollowSizeOrderAndFirstFit) {
   EXPECT_THROW(p->add_buffer(16, 3, 2), std::invalid_argument);
 }
 
+TEST(GreedyPlanner, PrePlacedBuffersKeepTheirOffsetsAndTheOthersPackAround) {
+  auto p = make_greedy_planner(16);
+  const int fixed = p->add_placed_buffer(64, 0, 3, 32);  // [32, 96) during ops 0..3
+  const int a = p->add_buffer(32, 0, 1);
+  const int b = p->add_buffer(48, 1, 2);
+  const int c = p->add_buffer(80, 4, 5);  // after `fixed` dies: its bytes are free again
+  EXPECT_EQ(p->offset(fixed), 32u);
+  EXPECT_EQ(p->offset(b), 96u);  // largest first; the 32-byte gap below `fixed` is too small
+  EXPECT_EQ(p->offset(a), 0u);   // fits in that gap
+  EXPECT_EQ(p->offset(c), 0u);
+  EXPECT_EQ(p->arena_size(), 144u);
+  EXPECT_THROW(p->add_placed_buffer(8, 2, 1, 0), std::invalid_argument);
+
+  // An unaligned pre-placed offset is kept; the next buffer starts at the aligned end.
+  auto q = make_greedy_planner(16);
+  const int odd = q->add_placed_buffer(10, 0, 0, 40);
+  const int next = q->add_buffer(48, 0, 0);
+  EXPECT_EQ(q->offset(odd), 40u);
+  EXPECT_EQ(q->offset(next), 64u);  // [0, 40) is too small: after 50, aligned
+  EXPECT_EQ(q->arena_size(), 112u);
+}
+
+TEST(GreedyPlanner, PrePlacedBuffersMayShareBytesOnlyAtDifferentTimes) {
+  auto p = make_greedy_planner(16);
+  p->add_placed_buffer(64, 0, 1, 0);
+  p->add_placed_buffer(64, 2, 3, 0);  // same bytes, later: fine
+  EXPECT_EQ(p->arena_size(), 64u);
+  p->add_placed_buffer(16, 1, 2, 48);  // alive with both, inside both
+  try {
+    p->arena_size();
+    FAIL() << "overlapping pre-placed buffers were accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("pre-placed"), std::string::npos) << e.what();
+  }
+}
+
+TEST(MemoryPlanner, PlannersWithoutFixedOffsetsSaySo) {
+  struct SumPlanner final : MemoryPlanner {
+    std::vector<size_t> sizes;
+    int add_buffer(size_t size, int, int) override {
+      sizes.push_back(size);
+      return int(sizes.size()) - 1;
+    }
+    size_t arena_size() override { return offset(int(sizes.size())); }
+    size_t offset(int id) override {
+      size_t o = 0;
+      for (int i = 0; i < id; ++i) o += sizes[size_t(i)];
+      return o;
+    }
+    int buffer_count() const override { return int(sizes.size()); }
+  } planner;
+  EXPECT_THROW(planner.add_placed_buffer(16, 0, 0, 0), std::logic_error);
+}
+
 TEST(LowerBound, PeakOfLiveBytes) {
   EXPECT_EQ(arena_lower_bound({}), 0u);
   EXPECT_EQ(arena_lower_bound({{100, 0, 1}, {200, 1, 2}, {50, 2, 3}}), 300u);

@@ -20,6 +20,13 @@ class MemoryPlanner {
   virtual ~MemoryPlanner() = default;
   /// Adds a buffer; returns its id (0, 1, 2, ...).
   virtual int add_buffer(size_t size, int first_use, int last_use) = 0;
+  /// Adds a buffer whose offset the caller fixes (a tensor that must sit at a known place,
+  /// or one part of a larger tensor whose parts live for different times); the planner
+  /// places the other buffers around it. Returns its id. Pre-placed buffers that share
+  /// bytes while alive together are refused when the plan is made (std::invalid_argument).
+  /// The default implementation throws std::logic_error: a planner that cannot honour a
+  /// fixed offset says so instead of ignoring it.
+  virtual int add_placed_buffer(size_t size, int first_use, int last_use, size_t offset);
   /// Bytes the arena needs to hold every buffer at its offset.
   virtual size_t arena_size() = 0;
   /// Offset of buffer `id` in the arena.
@@ -29,7 +36,8 @@ class MemoryPlanner {
 
 /// Greedy by size, first fit (TFLM's GreedyMemoryPlanner): buffers sorted by size,
 /// largest first, each placed at the lowest offset where it overlaps no buffer whose
-/// lifetime intersects its own. Offsets are aligned to `alignment` bytes.
+/// lifetime intersects its own. Offsets are aligned to `alignment` bytes. Pre-placed
+/// buffers (add_placed_buffer) keep their offsets, aligned or not, and are placed first.
 std::unique_ptr<MemoryPlanner> make_greedy_planner(size_t alignment = 16);
 
 /// The lower bound any planner must respect: the largest sum of sizes of buffers alive

@@ -1,7 +1,7 @@
 // The greedy-by-size, first-fit arena planner (after TensorFlow Lite Micro's
 // GreedyMemoryPlanner) and the live-bytes lower bound every planner must respect.
 #include <algorithm>
-#include <numeric>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -24,11 +24,18 @@ class GreedyPlanner final : public MemoryPlanner {
   }
 
   int add_buffer(size_t size, int first_use, int last_use) override {
-    if (first_use < 0 || last_use < first_use)
-      throw std::invalid_argument("greedy planner: buffer " + std::to_string(buffers_.size()) +
-                                  " has an empty lifetime [" + std::to_string(first_use) + ", " +
-                                  std::to_string(last_use) + "]");
+    check_lifetime(first_use, last_use);
     buffers_.push_back({size, first_use, last_use});
+    fixed_offset_.push_back(kFree);
+    planned_ = false;
+    return int(buffers_.size()) - 1;
+  }
+
+  int add_placed_buffer(size_t size, int first_use, int last_use, size_t offset) override {
+    check_lifetime(first_use, last_use);
+    if (offset == kFree) throw std::invalid_argument("greedy planner: offset out of range");
+    buffers_.push_back({size, first_use, last_use});
+    fixed_offset_.push_back(offset);
     planned_ = false;
     return int(buffers_.size()) - 1;
   }
@@ -50,21 +57,47 @@ class GreedyPlanner final : public MemoryPlanner {
   int buffer_count() const override { return int(buffers_.size()); }
 
  private:
-  // Places buffers largest first (ties: earlier first use, then lower id), each at the
-  // lowest aligned offset that overlaps no already placed buffer alive at the same time.
+  static constexpr size_t kFree = std::numeric_limits<size_t>::max();
+
+  void check_lifetime(int first_use, int last_use) const {
+    if (first_use < 0 || last_use < first_use)
+      throw std::invalid_argument("greedy planner: buffer " + std::to_string(buffers_.size()) +
+                                  " has an empty lifetime [" + std::to_string(first_use) + ", " +
+                                  std::to_string(last_use) + "]");
+  }
+
+  bool share_bytes(int a, int b) const {
+    const auto &x = buffers_[size_t(a)], &y = buffers_[size_t(b)];
+    return x.size > 0 && y.size > 0 && lifetimes_overlap(x, y) && offsets_[size_t(a)] < offsets_[size_t(b)] + y.size &&
+           offsets_[size_t(b)] < offsets_[size_t(a)] + x.size;
+  }
+
+  // Pre-placed buffers first, at their offsets. Then the others largest first (ties:
+  // earlier first use, then lower id), each at the lowest aligned offset that overlaps no
+  // already placed buffer alive at the same time.
   void plan() {
     if (planned_) return;
     const size_t n = buffers_.size();
-    std::vector<int> order(n);
-    std::iota(order.begin(), order.end(), 0);
+    offsets_.assign(n, 0);
+    std::vector<int> placed;
+    for (size_t id = 0; id < n; ++id) {
+      if (fixed_offset_[id] == kFree) continue;
+      offsets_[id] = fixed_offset_[id];
+      for (int p : placed)
+        if (share_bytes(int(id), p))
+          throw std::invalid_argument("greedy planner: pre-placed buffers " + std::to_string(p) + " and " +
+                                      std::to_string(id) + " share bytes while both are alive");
+      placed.push_back(int(id));
+    }
+    std::vector<int> order;
+    for (size_t id = 0; id < n; ++id)
+      if (fixed_offset_[id] == kFree) order.push_back(int(id));
     std::sort(order.begin(), order.end(), [&](int a, int b) {
       const auto &x = buffers_[size_t(a)], &y = buffers_[size_t(b)];
       if (x.size != y.size) return x.size > y.size;
       if (x.first_use != y.first_use) return x.first_use < y.first_use;
       return a < b;
     });
-    offsets_.assign(n, 0);
-    std::vector<int> placed;
     std::vector<int> conflicts;
     for (int id : order) {
       const BufferLifetime& buf = buffers_[size_t(id)];
@@ -91,11 +124,16 @@ class GreedyPlanner final : public MemoryPlanner {
 
   size_t alignment_;
   std::vector<BufferLifetime> buffers_;
+  std::vector<size_t> fixed_offset_;  // per buffer: its pre-placed offset, or kFree
   std::vector<size_t> offsets_;
   bool planned_ = false;
 };
 
 }  // namespace
+
+int MemoryPlanner::add_placed_buffer(size_t, int, int, size_t) {
+  throw std::logic_error("this memory planner does not support pre-placed buffers");
+}
 
 std::unique_ptr<MemoryPlanner> make_greedy_planner(size_t alignment) {
   return std::make_unique<GreedyPlanner>(alignment);
