@@ -1,9 +1,12 @@
 #include "patch_plan.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <limits>
 #include <sstream>
 #include <stdexcept>
+
+#include "patch_arena.h"
 
 namespace tinydet::patch {
 
@@ -70,8 +73,6 @@ std::vector<std::pair<int, int>> split_evenly(int size, int n) {
   }
   return parts;
 }
-
-size_t align_up(size_t v, size_t a) { return (v + a - 1) / a * a; }
 
 /// Builds the program of one patch: backward region walk, then forward steps.
 PatchProgram build_program(const Graph& g, int split, const Region& out_region,
@@ -158,8 +159,6 @@ PatchProgram build_program(const Graph& g, int split, const Region& out_region,
       const int64_t full_macs = g.op_stats(i).macs;
       run.macs = full_macs * int64_t(out.rows()) * out.cols() / (int64_t(full.h) * full.w);
     }
-    p.scratch_bytes = std::max(p.scratch_bytes,
-                               op_scratch_bytes(op, run.geometry, opt.dtype, opt.impl));
     p.steps.push_back(run);
   }
 
@@ -173,8 +172,13 @@ PatchProgram build_program(const Graph& g, int split, const Region& out_region,
     const int in = st.inputs[0];
     if (p.buffers[in].last_step != int(k) || p.buffers[in].tensor == g.input) continue;
     p.buffers[st.output].alias = in;
-    p.scratch_bytes = std::max(p.scratch_bytes,
-                               op_scratch_bytes(op, st.geometry, opt.dtype, opt.impl, true));
+  }
+  // Kernel scratch per Run step, for the in-place form where the step runs in place.
+  for (auto& st : p.steps) {
+    if (st.kind != PatchStep::Kind::Run) continue;
+    const bool in_place = p.buffers[st.output].alias >= 0;
+    st.scratch_bytes = op_scratch_bytes(g.ops[st.op], st.geometry, opt.dtype, opt.impl, in_place);
+    p.scratch_bytes = std::max(p.scratch_bytes, st.scratch_bytes);
   }
 
   PatchStep store;
@@ -233,76 +237,17 @@ PatchPlan plan_candidate(const Graph& g, int split, int n, const PatchPlanOption
 
   plan.later = later_graph(g, split);
   plan.later_plan = plan_arena(plan.later, opt.dtype, opt.impl, opt.alignment);
-  plan.later_phase_bytes = plan.later_plan.arena_bytes;
-  plan.split_offset = plan.later_plan.tensor_offset.at(plan.later.input);
-  const size_t elem = size_t(dtype_bytes(opt.dtype));
-  const size_t split_bytes = align_up(size_t(s.elements()) * elem, opt.alignment);
-  const size_t input_bytes = align_up(size_t(g.input_shape().elements()) * elem, opt.alignment);
+  plan.split_bytes = size_t(s.elements()) * size_t(dtype_bytes(opt.dtype));
+  plan.input_in_arena = opt.input_in_arena;
+  for (const auto& p : plan.programs) plan.scratch_bytes = std::max(plan.scratch_bytes, p.scratch_bytes);
 
-  // Patch phase: the graph input, then every patch's working buffers and scratch, planned
-  // together (patches run one after another, so their lifetimes never overlap).
-  auto planner = make_greedy_planner(opt.alignment);
-  int total_steps = 0;
-  for (const auto& p : plan.programs) total_steps += int(p.steps.size());
-  std::vector<BufferLifetime> lifetimes;
-  int input_id = -1;
-  if (opt.input_in_arena) {
-    input_id = planner->add_buffer(input_bytes, 0, std::max(0, total_steps - 1));
-    lifetimes.push_back({input_bytes, 0, std::max(0, total_steps - 1)});
+  // Both phases in one arena: the smallest of a few layouts (patch_arena.h).
+  JointPlacement best;
+  for (const PhaseLayout& layout : candidate_layouts(g, plan, opt)) {
+    JointPlacement cand = place_jointly(g, plan, layout, opt);
+    if (best.arena_bytes == 0 || cand.arena_bytes < best.arena_bytes) best = std::move(cand);
   }
-  std::vector<std::vector<int>> ids(plan.programs.size());
-  size_t max_scratch = 0;
-  int base = 0;
-  for (size_t k = 0; k < plan.programs.size(); ++k) {
-    auto& p = plan.programs[k];
-    // An in-place output shares its input's storage: plan one buffer per alias chain,
-    // as large as its largest member and alive from the first to the last member's use.
-    std::vector<int> root(p.buffers.size());
-    for (size_t j = 0; j < p.buffers.size(); ++j)
-      root[j] = p.buffers[j].alias >= 0 ? root[size_t(p.buffers[j].alias)] : int(j);
-    std::vector<BufferLifetime> chain(p.buffers.size(), BufferLifetime{0, 0, 0});
-    for (size_t j = 0; j < p.buffers.size(); ++j) {
-      auto& c = chain[size_t(root[j])];
-      const auto& b = p.buffers[j];
-      if (root[j] == int(j)) c = {b.bytes, b.first_step, b.last_step};
-      else {
-        c.size = std::max(c.size, b.bytes);
-        c.last_use = std::max(c.last_use, b.last_step);
-      }
-    }
-    std::vector<int> planner_id(p.buffers.size(), -1);
-    for (size_t j = 0; j < p.buffers.size(); ++j)
-      if (root[j] == int(j)) {
-        const BufferLifetime lt{align_up(chain[j].size, opt.alignment), base + chain[j].first_use,
-                                base + chain[j].last_use};
-        planner_id[j] = planner->add_buffer(lt.size, lt.first_use, lt.last_use);
-        lifetimes.push_back(lt);
-      }
-    for (size_t j = 0; j < p.buffers.size(); ++j) ids[k].push_back(planner_id[size_t(root[j])]);
-    max_scratch = std::max(max_scratch, p.scratch_bytes);
-    base += int(p.steps.size());
-  }
-  int scratch_id = -1;
-  if (max_scratch > 0) {
-    scratch_id = planner->add_buffer(align_up(max_scratch, opt.alignment), 0, std::max(0, total_steps - 1));
-    lifetimes.push_back({align_up(max_scratch, opt.alignment), 0, std::max(0, total_steps - 1)});
-  }
-  const size_t patch_region = planner->arena_size();
-  const size_t patch_lower = lifetimes.empty() ? 0 : arena_lower_bound(lifetimes);
-  // Place the patch-phase region below the split tensor when it fits there, else above it.
-  const size_t patch_base =
-      patch_region <= plan.split_offset ? 0 : align_up(plan.split_offset + split_bytes, opt.alignment);
-  plan.input_offset = input_id >= 0 ? patch_base + planner->offset(input_id) : 0;
-  if (scratch_id >= 0) plan.scratch_offset = patch_base + planner->offset(scratch_id);
-  plan.scratch_bytes = max_scratch;
-  for (size_t k = 0; k < plan.programs.size(); ++k)
-    for (size_t j = 0; j < plan.programs[k].buffers.size(); ++j)
-      plan.programs[k].buffers[j].offset = patch_base + planner->offset(ids[k][j]);
-
-  plan.patch_phase_bytes = std::max(patch_base + patch_region, plan.split_offset + split_bytes);
-  plan.arena_bytes = std::max(plan.patch_phase_bytes, plan.later_phase_bytes);
-  plan.lower_bound_bytes = std::max(patch_lower + split_bytes, plan.later_plan.lower_bound_bytes);
-
+  apply_placement(best, plan);
   for (size_t i = 0; i <= size_t(split); ++i) plan.stage_macs += g.op_stats(int(i)).macs;
   for (const auto& p : plan.programs)
     for (const auto& st : p.steps) plan.stage_macs_patched += st.macs;
@@ -324,7 +269,67 @@ int resolve_split(const Graph& g, const std::string& name) {
   return s;
 }
 
+/// The fixed buffers of the patch phase and the buffers of the patch reaching highest.
+std::string describe_patch_phase(const Graph& g, const PatchPlan& plan) {
+  std::ostringstream os;
+  size_t top = 0, top_end = 0;
+  for (size_t k = 0; k < plan.programs.size(); ++k)
+    for (const auto& b : plan.programs[k].buffers)
+      if (b.offset + b.bytes > top_end) {
+        top_end = b.offset + b.bytes;
+        top = k;
+      }
+  const size_t elem = plan.split_bytes / size_t(g.shape(plan.split_tensor).elements());
+  os << "patch phase: split tensor at " << plan.split_offset << " (" << plan.split_bytes << " B)";
+  if (plan.input_in_arena)
+    os << ", input at " << plan.input_offset << " (" << size_t(g.input_shape().elements()) * elem << " B)";
+  os << ", largest step scratch " << plan.scratch_bytes << " B\n";
+  const auto& p = plan.programs[top];
+  os << "  patch " << top << " [" << p.output_region.r0 << "," << p.output_region.r1 << ")x["
+     << p.output_region.c0 << "," << p.output_region.c1 << ") reaches " << top_end << " B:\n";
+  char line[256];
+  for (size_t j = 0; j < p.buffers.size(); ++j) {
+    const auto& b = p.buffers[j];
+    std::snprintf(line, sizeof line, "    buf %2zu %-28s %3dx%-3d x%-4d %8zu B at %8zu  steps %2d..%-2d%s\n", j,
+                  g.tensors[size_t(b.tensor)].name.substr(0, 28).c_str(), b.region.rows(), b.region.cols(),
+                  g.shape(b.tensor).c, b.bytes, b.offset, b.first_step, b.last_step,
+                  b.alias >= 0 ? (" in place of " + std::to_string(b.alias)).c_str() : "");
+    os << line;
+  }
+  return os.str();
+}
+
 }  // namespace
+
+std::vector<int> storage_roots(const PatchProgram& p, std::vector<BufferLifetime>* storage) {
+  std::vector<int> root(p.buffers.size());
+  storage->assign(p.buffers.size(), BufferLifetime{0, 0, 0});
+  for (size_t j = 0; j < p.buffers.size(); ++j) {
+    const auto& b = p.buffers[j];
+    root[j] = b.alias >= 0 ? root[size_t(b.alias)] : int(j);
+    auto& c = (*storage)[size_t(root[j])];
+    if (root[j] == int(j)) {
+      c = {b.bytes, b.first_step, b.last_step};
+    } else {
+      c.size = std::max(c.size, b.bytes);
+      c.last_use = std::max(c.last_use, b.last_step);
+    }
+  }
+  return root;
+}
+
+size_t working_set_bytes(const PatchProgram& p) {
+  std::vector<BufferLifetime> storage;
+  const std::vector<int> root = storage_roots(p, &storage);
+  size_t most = 0;
+  for (int t = 0; t < int(p.steps.size()); ++t) {
+    size_t live = p.steps[size_t(t)].scratch_bytes;
+    for (size_t j = 0; j < root.size(); ++j)
+      if (root[j] == int(j) && storage[j].first_use <= t && t <= storage[j].last_use) live += storage[j].size;
+    most = std::max(most, live);
+  }
+  return most;
+}
 
 bool is_valid_split(const Graph& g, int s) {
   if (s < 0 || s + 1 >= int(g.ops.size())) return false;
@@ -400,30 +405,40 @@ PatchPlan plan_patches(const Graph& g, const PatchPlanOptions& opt) {
   return best;
 }
 
-std::string describe(const Graph& g, const PatchPlan& plan) {
+std::string describe(const Graph& g, const PatchPlan& plan, bool detailed) {
   std::ostringstream os;
   const Shape& s = g.shape(plan.split_tensor);
-  os << "patch-based plan\n"
-     << "  split after op " << plan.split_op << " '" << g.ops[plan.split_op].name << "' -> "
-     << s.h << "x" << s.w << "x" << s.c << "\n"
-     << "  patches: " << plan.patches << "x" << plan.patches << "\n"
-     << "  patch phase peak:  " << plan.patch_phase_bytes << " B\n"
-     << "  later phase peak:  " << plan.later_phase_bytes << " B\n"
-     << "  arena (both):      " << plan.arena_bytes << " B (lower bound " << plan.lower_bound_bytes
-     << " B)\n"
-     << "  layer-by-layer:    " << plan.layer_by_layer_bytes << " B\n";
+  const Shape& in = g.input_shape();
+  const bool bottom_up = !plan.program_order.empty() && plan.program_order.front() != 0;
+  os << "patch-based plan (MCUNetV2)\n"
+     << "  split: after op " << plan.split_op << " '" << g.ops[size_t(plan.split_op)].name << "' -> "
+     << s.h << "x" << s.w << "x" << s.c << " (" << plan.split_bytes << " B, stride " << in.h / s.h << ")\n"
+     << "  patches: " << plan.patches << "x" << plan.patches << " (rows run "
+     << (bottom_up ? "bottom to top" : "top to bottom") << ")\n"
+     << "  input: "
+     << (plan.input_in_arena ? "in the arena, freed row by row as the patches pass"
+                             : "external (read patch by patch from the caller's buffer)")
+     << "\n"
+     << "  arena: " << plan.arena_bytes << " B (lower bound " << plan.lower_bound_bytes << " B)\n"
+     << "    patch phase: " << plan.patch_phase_bytes << " B\n"
+     << "    later phase: " << plan.later_phase_bytes << " B\n"
+     << "  layer-by-layer: " << plan.layer_by_layer_bytes << " B\n";
   os.setf(std::ios::fixed);
   os.precision(2);
-  os << "  reduction:         " << plan.reduction_factor() << "x\n"
-     << "  halo MAC overhead: " << plan.mac_overhead_percent() << " % (" << plan.stage_macs_patched
-     << " patched vs " << plan.stage_macs << " whole-image stage MACs)\n";
-  os << "  per patch (output region rows x cols, working bytes):\n";
-  for (const auto& p : plan.programs) {
-    size_t bytes = 0;
-    for (const auto& b : p.buffers) bytes += b.bytes;
-    os << "    [" << p.output_region.r0 << "," << p.output_region.r1 << ")x[" << p.output_region.c0
-       << "," << p.output_region.c1 << ")  " << p.steps.size() << " steps, " << bytes
-       << " B of buffers\n";
+  os << "  reduction: " << plan.reduction_factor() << "x\n"
+     << "  halo MAC overhead: " << plan.mac_overhead_percent() << " % (" << plan.total_macs
+     << " MACs per inference; stage " << plan.stage_macs_patched << " patched vs " << plan.stage_macs
+     << " whole-image)\n";
+  size_t largest = 0;
+  for (const auto& p : plan.programs) largest = std::max(largest, working_set_bytes(p));
+  os << "  patch working set: up to " << largest << " B live at one step (one patch's buffers and scratch)\n";
+  if (detailed) {
+    ArenaPlan later = plan.later_plan;  // shown at its offsets in this arena
+    for (size_t t = 0; t < later.tensor_offset.size(); ++t)
+      if (later.tensor_buffer[t] >= 0) later.tensor_offset[t] = plan.later_tensor_offset(int(t));
+    for (size_t i = 0; i < later.op_scratch_offset.size(); ++i) later.op_scratch_offset[i] = plan.later_scratch_offset(int(i));
+    os << describe_patch_phase(g, plan) << "later phase (offsets in this arena; its own plan's totals):\n"
+       << format_plan(plan.later, later);
   }
   return os.str();
 }
