@@ -4,9 +4,12 @@
 // block_3_expand_relu (stride 4), then a 1×1 conv to 32 channels with ReLU and a 1×1 conv to
 // num_classes + 1 logits (channel 0 = background). Output "heatmap": (H/s) × (W/s) × (C+1).
 //
-// Targets: one class index per cell (0 background, k + 1 for object class k).
+// Targets: one class index per cell (0 background, k + 1 for object class k), plus (when
+// box_class_weight > 0) a second plane: the class of the box covering each cell.
 // Loss: weighted softmax cross-entropy per cell, weight `object_weight` on object cells and 1
-// on background cells, divided by (cells × batch). Gradient is exact.
+// on background cells, plus on background cells covered by a box a class-only term
+// box_class_weight × -log(p_k / sum_{j>=1} p_j) (it never touches the background logit),
+// divided by (cells × batch). Gradient is exact.
 // Decode: per-cell softmax, cells whose best object-class probability reaches the threshold
 // are merged 4-connected per class; each component gives one centroid (score-weighted mean of
 // its cell centres), score = the component's maximum probability.
@@ -43,6 +46,9 @@ class FomoArchitecture final : public Architecture {
          "cells labelled per box: 'centre' (the cell holding the box centre) or 'cover' (every "
          "cell the box overlaps)"},
         {"object_weight", "100", "cross-entropy weight of object cells (background cells: 1)"},
+        {"box_class_weight", "100",
+         "weight of the class-only loss on the other cells a box covers (0 = off): keeps the "
+         "class consistent over an object's cells, so one object gives one detection"},
     };
   }
 
@@ -73,6 +79,9 @@ class FomoArchitecture final : public Architecture {
     const float object_weight = archutil::parse_float_option(
         archutil::option_or_default(cfg, known, "object_weight"), "object_weight", kPlugin,
         1e-3f, 1e6f);
+    const float box_class_weight = archutil::parse_float_option(
+        archutil::option_or_default(cfg, known, "box_class_weight"), "box_class_weight", kPlugin,
+        0.f, 1e6f);
     archutil::check_input(cfg, stride, kPlugin);
 
     cfg_ = cfg;
@@ -81,6 +90,7 @@ class FomoArchitecture final : public Architecture {
     stride_ = stride;
     cover_ = target == "cover";
     object_weight_ = object_weight;
+    box_class_weight_ = box_class_weight;
     grid_h_ = cfg.input_h / stride;
     grid_w_ = cfg.input_w / stride;
     configured_ = true;
@@ -112,7 +122,8 @@ class FomoArchitecture final : public Architecture {
   Targets encode(const std::vector<Box>& ground_truth) const override {
     require_configured();
     Targets t;
-    t.values.assign(size_t(grid_h_) * grid_w_, 0.f);
+    const size_t cells = size_t(grid_h_) * grid_w_;
+    t.values.assign(target_size(), 0.f);
     std::vector<const Box*> boxes;
     for (const Box& box : ground_truth) {
       if (box.cls < 0 || box.cls >= cfg_.num_classes)
@@ -128,14 +139,15 @@ class FomoArchitecture final : public Architecture {
                      [](const Box* a, const Box* b) { return a->area() > b->area(); });
     for (const Box* box : boxes) {
       const float label = float(box->cls + 1);
+      const CellRange covered = cells_covered(*box);
+      if (box_class_weight_ > 0)  // the box-class plane
+        for (int r = covered.r0; r < covered.r1; ++r)
+          for (int c = covered.c0; c < covered.c1; ++c)
+            t.values[cells + size_t(r) * grid_w_ + c] = label;
       if (cover_) {
-        const int c0 = std::max(0, int(std::floor(box->x0 / float(stride_))));
-        const int r0 = std::max(0, int(std::floor(box->y0 / float(stride_))));
-        const int c1 = std::min(grid_w_, int(std::ceil(box->x1 / float(stride_))));
-        const int r1 = std::min(grid_h_, int(std::ceil(box->y1 / float(stride_))));
-        for (int r = r0; r < r1; ++r)
-          for (int c = c0; c < c1; ++c) t.values[size_t(r) * grid_w_ + c] = label;
-        if (c0 < c1 && r0 < r1) continue;  // degenerate boxes fall back to their centre
+        for (int r = covered.r0; r < covered.r1; ++r)
+          for (int c = covered.c0; c < covered.c1; ++c) t.values[size_t(r) * grid_w_ + c] = label;
+        if (!covered.empty()) continue;  // degenerate boxes fall back to their centre
       }
       const float cx = box->cx(), cy = box->cy();
       if (cx < 0 || cy < 0 || cx > float(cfg_.input_w) || cy > float(cfg_.input_h)) continue;
@@ -166,10 +178,10 @@ class FomoArchitecture final : public Architecture {
     std::vector<double> p(static_cast<size_t>(channels));
     for (int n = 0; n < out.batch; ++n) {
       const Targets& t = targets[size_t(n)];
-      if (t.values.size() != cells)
+      if (t.values.size() != target_size())
         throw std::invalid_argument("fomo: target " + std::to_string(n) + " has " +
-                                    std::to_string(t.values.size()) + " cells, expected " +
-                                    std::to_string(cells));
+                                    std::to_string(t.values.size()) + " values, expected " +
+                                    std::to_string(target_size()));
       for (size_t cell = 0; cell < cells; ++cell) {
         const size_t base = (size_t(n) * cells + cell) * size_t(channels);
         const float* z = out.data + base;
@@ -189,6 +201,20 @@ class FomoArchitecture final : public Architecture {
           const double prob = p[size_t(k)] / sum;
           g[k] = float(w * (prob - (k == label ? 1.0 : 0.0)) * norm);
         }
+        const int box_class = box_class_weight_ > 0 ? int(t.values[cells + cell]) : 0;
+        if (label == 0 && box_class > 0) {
+          if (box_class >= channels)
+            throw std::invalid_argument("fomo: box-class target " + std::to_string(box_class) +
+                                        " out of range");
+          // Class-only term -log(p_k / sum_{j>=1} p_j): the softmax over the object channels
+          // alone, so it does not change how much background the cell predicts.
+          double object_sum = 0;
+          for (int k = 1; k < channels; ++k) object_sum += p[size_t(k)];
+          const double wc = double(box_class_weight_);
+          total += wc * (m + std::log(object_sum) - double(z[box_class]));
+          for (int k = 1; k < channels; ++k)
+            g[k] += float(wc * (p[size_t(k)] / object_sum - (k == box_class ? 1.0 : 0.0)) * norm);
+        }
       }
     }
     return total * norm;
@@ -201,7 +227,8 @@ class FomoArchitecture final : public Architecture {
     check_batch(out.shape, out.batch, "ideal_outputs");
     const int channels = cfg_.num_classes + 1;
     const size_t cells = size_t(grid_h_) * grid_w_;
-    if (t.values.size() != cells) throw std::invalid_argument("fomo: ideal_outputs: bad target");
+    if (t.values.size() != target_size())
+      throw std::invalid_argument("fomo: ideal_outputs: bad target");
     std::fill(out.data, out.data + out.size(), 0.f);
     for (size_t cell = 0; cell < cells; ++cell)
       out.data[cell * size_t(channels) + size_t(t.values[cell])] = kIdealLogit;
@@ -237,6 +264,23 @@ class FomoArchitecture final : public Architecture {
 
  private:
   Shape heatmap_shape() const { return Shape{grid_h_, grid_w_, cfg_.num_classes + 1}; }
+
+  /// Values per target: the label plane, plus the box-class plane when that loss is on.
+  size_t target_size() const {
+    return size_t(grid_h_) * grid_w_ * (box_class_weight_ > 0 ? 2 : 1);
+  }
+
+  /// Grid cells a box overlaps: rows [r0, r1), columns [c0, c1), clipped to the grid.
+  struct CellRange {
+    int r0, r1, c0, c1;
+    bool empty() const { return r0 >= r1 || c0 >= c1; }
+  };
+  CellRange cells_covered(const Box& box) const {
+    return CellRange{std::max(0, int(std::floor(box.y0 / float(stride_)))),
+                     std::min(grid_h_, int(std::ceil(box.y1 / float(stride_)))),
+                     std::max(0, int(std::floor(box.x0 / float(stride_)))),
+                     std::min(grid_w_, int(std::ceil(box.x1 / float(stride_))))};
+  }
 
   void require_configured() const {
     if (!configured_) throw std::logic_error("fomo: configure() must be called first");
@@ -317,6 +361,7 @@ class FomoArchitecture final : public Architecture {
   int stride_ = 8;
   bool cover_ = false;
   float object_weight_ = 100.f;
+  float box_class_weight_ = 100.f;
   int grid_h_ = 0, grid_w_ = 0;
 };
 
@@ -324,6 +369,6 @@ class FomoArchitecture final : public Architecture {
 }  // namespace tinydet
 
 TINYDET_DECLARE_PLUGIN(TINYDET_PLUGIN_ARCHITECTURE, tinydet::Architecture,
-                       tinydet::FomoArchitecture, "fomo", "1.0.0",
+                       tinydet::FomoArchitecture, "fomo", "1.1.0",
                        "FOMO: MobileNetV2 cut at stride 8 with a 1x1 head, per-cell classes "
                        "merged into centroids")

@@ -155,7 +155,7 @@ TEST(Fomo, ThresholdAndMaxDetections) {
 TEST(Fomo, EncodeCentreAndCover) {
   const Box box{10.f, 20.f, 30.f, 28.f, 2};  // centre (20, 24): cell row 3, col 2
   {
-    Fomo f;
+    Fomo f(96, {{"box_class_weight", "0"}});
     const Targets t = f.arch->encode({box});
     ASSERT_EQ(t.values.size(), 144u);
     int nonzero = 0;
@@ -164,7 +164,20 @@ TEST(Fomo, EncodeCentreAndCover) {
     EXPECT_EQ(t.values[3 * 12 + 2], 3.f);
   }
   {
-    Fomo f(96, {{"target", "cover"}});
+    // Default: a second plane holds the class of the box covering each cell.
+    Fomo f;
+    const Targets t = f.arch->encode({box});
+    ASSERT_EQ(t.values.size(), 288u);
+    for (int r = 0; r < 12; ++r)
+      for (int c = 0; c < 12; ++c) {
+        EXPECT_EQ(t.values[size_t(r * 12 + c)], (r == 3 && c == 2) ? 3.f : 0.f) << r << "," << c;
+        EXPECT_EQ(t.values[144 + size_t(r * 12 + c)],
+                  (r >= 2 && r <= 3 && c >= 1 && c <= 3) ? 3.f : 0.f)
+            << r << "," << c;
+      }
+  }
+  {
+    Fomo f(96, {{"target", "cover"}, {"box_class_weight", "0"}});
     const Targets t = f.arch->encode({box});
     // Columns 1..3 (x 10..30), rows 2..3 (y 20..28).
     for (int r = 0; r < 12; ++r)
@@ -177,7 +190,7 @@ TEST(Fomo, EncodeCentreAndCover) {
 }
 
 TEST(Fomo, LossWeightsObjectCells) {
-  Fomo f(32);  // 4×4 grid
+  Fomo f(32, {{"box_class_weight", "0"}});  // 4×4 grid
   OutputBuffers out(f.graph, 1), grad(f.graph, 1);
   auto gv = grad.mutable_views();
   const std::vector<Targets> empty{f.arch->encode({})};
@@ -188,6 +201,34 @@ TEST(Fomo, LossWeightsObjectCells) {
   // d/dz of the object cell's label channel: 100 (1/4 - 1) / 16.
   EXPECT_NEAR(grad.data[0][1], 100.0 * (0.25 - 1.0) / 16, 1e-6);
   EXPECT_NEAR(grad.data[0][0], 100.0 * 0.25 / 16, 1e-6);
+}
+
+TEST(Fomo, BoxClassLossActsOnObjectChannelsOfCoveredBackgroundCells) {
+  // 4×4 grid; the box covers cells (0,0) and (0,1); its centre (8, 4) is in cell (0,1).
+  const std::vector<Box> gt{Box{0.f, 0.f, 16.f, 8.f, 1}};
+  Fomo with(32), without(32, {{"box_class_weight", "0"}});
+  OutputBuffers out(with.graph, 1), g1(with.graph, 1), g0(with.graph, 1);
+  auto v1 = g1.mutable_views(), v0 = g0.mutable_views();
+  const std::vector<Targets> t1{with.arch->encode(gt)}, t0{without.arch->encode(gt)};
+  const double l1 = with.arch->loss(out.views(), t1, v1);
+  const double l0 = without.arch->loss(out.views(), t0, v0);
+  // Zero logits: cell (0,0) adds 100 * -log(1/3) (the class among 3 object channels), / 16.
+  EXPECT_NEAR(l1 - l0, 100.0 * std::log(3.0) / 16, 1e-6);
+  for (int cell = 0; cell < 16; ++cell)
+    for (int k = 0; k < 4; ++k) {
+      const double extra = g1.data[0][size_t(cell * 4 + k)] - g0.data[0][size_t(cell * 4 + k)];
+      // Only cell 0 changes, never on the background channel: 100 (1/3 - [k == 2]) / 16.
+      const double expected = cell == 0 && k > 0 ? 100.0 * (1.0 / 3 - (k == 2 ? 1 : 0)) / 16 : 0;
+      EXPECT_NEAR(extra, expected, 1e-6) << "cell " << cell << " channel " << k;
+    }
+  // The ideal heatmap (background everywhere but the centre cell) still decodes to the box.
+  OutputBuffers ideal(with.graph, 1);
+  auto iv = ideal.mutable_views();
+  with.arch->ideal_outputs(t1[0], iv);
+  const auto dets = decode(*with.arch, ideal);
+  ASSERT_EQ(dets.size(), 1u);
+  EXPECT_EQ(dets[0].cls, 1);
+  EXPECT_FLOAT_EQ(dets[0].cx, 12.f);
 }
 
 TEST(Fomo, CoverTargetsRoundTripToOneCentroidPerObject) {
