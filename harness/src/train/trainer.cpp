@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "train/caching_cpu_allocator.h"
 #include "train/detail/torch_graph.h"
 #include "train/graph_module.h"
 #include "train/progress.h"
@@ -370,6 +371,7 @@ TrainResult train_graph(const Architecture& arch, Graph graph, const TrainingSou
   const int threads = r.threads > 0 ? r.threads : int(std::max(1u, std::thread::hardware_concurrency()));
   torch::set_num_threads(threads);
   at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/true);
+  train_detail::use_caching_cpu_allocator();
 
   if (opt.initialize) init_weights(graph, r.seed);
   GraphModule module(graph, r.bn_momentum);
