@@ -43,6 +43,15 @@ float parse_float_option(const std::string& text, const std::string& key,
   return float(v);
 }
 
+int parse_int_option(const std::string& text, const std::string& key, const std::string& plugin,
+                     int min_value, int max_value) {
+  const float v = parse_float_option(text, key, plugin, float(min_value), float(max_value));
+  if (v != std::floor(v))
+    throw std::invalid_argument(plugin + ": option '" + key + "' = " + text +
+                                " is not a whole number");
+  return int(v);
+}
+
 void check_input(const ArchConfig& cfg, int multiple, const std::string& plugin) {
   if (cfg.num_classes < 1)
     throw std::invalid_argument(plugin + ": num_classes must be at least 1, got " +

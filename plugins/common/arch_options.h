@@ -25,6 +25,11 @@ std::string option_or_default(const ArchConfig& cfg, const std::vector<OptionInf
 float parse_float_option(const std::string& text, const std::string& key,
                          const std::string& plugin, float min_value, float max_value);
 
+/// Parses a whole number (a float text with no fractional part, e.g. "3" or "3.0"); throws
+/// naming the key when it is not one or lies outside [min_value, max_value].
+int parse_int_option(const std::string& text, const std::string& key, const std::string& plugin,
+                     int min_value, int max_value);
+
 /// Throws unless the input is at least `multiple` pixels on each side, both sides are a
 /// multiple of `multiple`, and num_classes >= 1. The message names the bad size.
 void check_input(const ArchConfig& cfg, int multiple, const std::string& plugin);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <numeric>
+#include <stdexcept>
+#include <string>
 
 namespace tinydet::ssdlite {
 
@@ -10,7 +12,11 @@ float anchor_iou(const Anchor& a, const Box& b) {
 }
 
 AnchorMatches match_anchors(const std::vector<Anchor>& anchors, const std::vector<Box>& ground_truth,
-                            int input_h, int input_w, float match_iou) {
+                            int input_h, int input_w, float match_iou, float unmatched_iou) {
+  if (!(unmatched_iou <= match_iou))
+    throw std::invalid_argument("ssdlite_mobilenetv2 matching: unmatched IoU " +
+                                std::to_string(unmatched_iou) + " is above the match IoU " +
+                                std::to_string(match_iou));
   AnchorMatches m;
   for (Box b : ground_truth) {
     b.x0 = std::clamp(b.x0, 0.f, float(input_w));
@@ -29,7 +35,8 @@ AnchorMatches match_anchors(const std::vector<Anchor>& anchors, const std::vecto
     for (size_t a = 0; a < num_anchors; ++a)
       overlaps[g * num_anchors + a] = anchor_iou(anchors[a], m.boxes[g]);
 
-  // Rules 2 and 4: thresholded argmax per anchor; crowd regions ignore their anchors.
+  // Rules 2 and 4: thresholded argmax per anchor; the band below match_iou and crowd
+  // regions ignore their anchors.
   for (size_t a = 0; a < num_anchors; ++a) {
     float best = -1.f, best_crowd = -1.f;
     int best_box = -1;
@@ -44,6 +51,8 @@ AnchorMatches match_anchors(const std::vector<Anchor>& anchors, const std::vecto
     }
     if (best_box >= 0 && best >= match_iou)
       m.box_of_anchor[a] = best_box;
+    else if (best_box >= 0 && best >= unmatched_iou)
+      m.box_of_anchor[a] = kIgnored;
     else if (best_crowd >= match_iou)
       m.box_of_anchor[a] = kIgnored;
   }

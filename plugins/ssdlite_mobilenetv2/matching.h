@@ -1,11 +1,13 @@
 // Anchor-to-ground-truth matching (the TF Object Detection API's argmax matcher with
-// matched_threshold = unmatched_threshold = match_iou and force_match_for_each_row).
+// matched_threshold = match_iou, unmatched_threshold = unmatched_iou and
+// force_match_for_each_row).
 //
 // Rules, in order:
 //  1. Ground-truth boxes are clipped to the input; boxes left with no area are dropped.
 //  2. Each anchor takes its highest-IoU non-crowd box if that IoU >= match_iou (ties: the
-//     lower box index). There is no ignore band: an anchor below match_iou (e.g. at IoU
-//     0.4–0.5) is a background candidate, as in the TF SSDLite config.
+//     lower box index). An anchor whose highest IoU lies in [unmatched_iou, match_iou) is
+//     ignored (TF's "between thresholds" anchors); below unmatched_iou it is a background
+//     candidate. unmatched_iou == match_iou gives no ignore band (the TF SSDLite config).
 //  3. Forced matches: every non-crowd box also gets its best anchor, even below match_iou,
 //     so that no object goes unlearnt. Boxes choose in order of decreasing best IoU, each
 //     taking its best anchor not already forced to another box (TF lets the last box win
@@ -32,8 +34,9 @@ struct AnchorMatches {
   std::vector<Box> boxes;
 };
 
+/// Requires unmatched_iou <= match_iou (std::invalid_argument otherwise).
 AnchorMatches match_anchors(const std::vector<Anchor>& anchors, const std::vector<Box>& ground_truth,
-                            int input_h, int input_w, float match_iou);
+                            int input_h, int input_w, float match_iou, float unmatched_iou);
 
 /// IoU of an anchor and a box, both in input pixels.
 float anchor_iou(const Anchor& a, const Box& b);

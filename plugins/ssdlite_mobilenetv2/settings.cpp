@@ -17,12 +17,8 @@ float float_option(const ArchConfig& cfg, const char* key, float min_value, floa
 }
 
 int count_option(const ArchConfig& cfg, const char* key) {
-  const std::string text = archutil::option_or_default(cfg, option_infos(), key);
-  const float v = archutil::parse_float_option(text, key, kPlugin, 0.f, 1e6f);
-  if (v != std::floor(v))
-    throw std::invalid_argument(std::string(kPlugin) + ": option '" + key + "' = " + text +
-                                " is not a whole number");
-  return int(v);
+  return archutil::parse_int_option(archutil::option_or_default(cfg, option_infos(), key), key,
+                                    kPlugin, 0, 1000000);
 }
 
 }  // namespace
@@ -33,6 +29,9 @@ std::vector<OptionInfo> option_infos() {
       {"score_threshold", "0.3", "default decode threshold on the softmax class probability"},
       {"nms_iou", "0.6", "default per-class NMS IoU threshold"},
       {"match_iou", "0.5", "anchors with IoU >= this to a ground-truth box are positives"},
+      {"unmatched_iou", "0.5",
+       "anchors whose best IoU is in [unmatched_iou, match_iou) are ignored, below it they are "
+       "background; equal to match_iou: no ignore band"},
       {"max_negatives_per_positive", "3", "hard negative mining ratio"},
       {"min_negatives_per_image", "3", "hard negatives kept in an image without positives"},
   };
@@ -57,6 +56,11 @@ SsdliteSettings parse_settings(const ArchConfig& cfg) {
   s.score_threshold = float_option(cfg, "score_threshold", 0.f, 1.f);
   s.nms_iou = float_option(cfg, "nms_iou", 0.f, 1.f);
   s.match_iou = float_option(cfg, "match_iou", 0.01f, 1.f);
+  s.unmatched_iou = float_option(cfg, "unmatched_iou", 0.f, 1.f);
+  if (s.unmatched_iou > s.match_iou)
+    throw std::invalid_argument(std::string(kPlugin) + ": option 'unmatched_iou' = " +
+                                std::to_string(s.unmatched_iou) + " is above 'match_iou' = " +
+                                std::to_string(s.match_iou));
   s.max_negatives_per_positive = count_option(cfg, "max_negatives_per_positive");
   s.min_negatives_per_image = count_option(cfg, "min_negatives_per_image");
   return s;

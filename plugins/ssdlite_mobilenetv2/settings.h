@@ -24,6 +24,7 @@ struct SsdliteSettings {
   float nms_iou = 0.6f;
   // Matching and hard negative mining.
   float match_iou = 0.5f;
+  float unmatched_iou = 0.5f;  // anchors in [unmatched_iou, match_iou) are ignored
   int max_negatives_per_positive = 3;
   int min_negatives_per_image = 3;
 };

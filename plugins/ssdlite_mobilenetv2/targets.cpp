@@ -17,7 +17,7 @@ Targets encode_targets(const std::vector<Box>& ground_truth, const std::vector<A
                                   std::to_string(settings.num_classes) + ")");
   }
   const AnchorMatches m = match_anchors(anchors, ground_truth, settings.input_h, settings.input_w,
-                                        settings.match_iou);
+                                        settings.match_iou, settings.unmatched_iou);
   Targets t;
   t.values.assign(anchors.size() * kTargetStride, 0.f);
   for (size_t a = 0; a < anchors.size(); ++a) {

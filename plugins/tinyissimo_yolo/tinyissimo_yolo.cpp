@@ -1,9 +1,10 @@
 // TinyissimoYOLO (Moosmann et al. 2023, arXiv:2306.00001) as a tinydet architecture plugin.
 //
 // Body: 3×3 conv + BN + ReLU with 2×2 max-pooling, 16 -> 32 -> 64 -> 128 -> 128 channels,
-// total stride 8. Head (YOLOv1 style): a 3×3 stride-2 conv to 3 channels (BN + leaky ReLU),
-// then one fully connected layer to S_h × S_w × (5B + C), reshaped to the output "grid"
-// (S = input / 8, B = 2). README.md derives the 422k-parameter budget at 88×88, 3 classes.
+// total stride 8. Head (YOLOv1 style): a 3×3 stride-2 conv to `head_channels` (10) channels
+// (BN + leaky ReLU), then one fully connected layer to S_h × S_w × (5B + C), reshaped to the
+// output "grid" (S = ceil(input / grid_stride), grid_stride 16 by default, B = 2).
+// README.md derives the 422k-parameter budget at 88×88, 3 classes.
 //
 // Per-cell channel layout: box j (j < B) at 5j: [tx, ty, tw, th, tc]; then C class logits.
 //   centre x = (col + sigmoid(tx)) / S_w, centre y = (row + sigmoid(ty)) / S_h  (image units)
@@ -32,7 +33,6 @@ namespace {
 constexpr const char* kPlugin = "tinyissimo_yolo";
 constexpr int kStride = 8;          // three 2×2 max-pools
 constexpr int kBoxes = 2;           // B
-constexpr int kHeadChannels = 3;    // the head conv's channels (sizes the FC; see README)
 constexpr float kDefaultScoreThreshold = 0.25f;
 constexpr float kDefaultNmsIou = 0.45f;
 constexpr float kIdealLogit = 12.f;  // confidences/classes of ideal_outputs
@@ -73,6 +73,10 @@ class TinyissimoYolo final : public Architecture {
         {"lambda_coord", "5", "weight of the box-coordinate squared errors (YOLOv1: 5)"},
         {"lambda_noobj", "0.5", "weight of the confidence error of boxes without an object"},
         {"lambda_class", "1", "weight of the class cross-entropy"},
+        {"grid_stride", "16",
+         "input pixels per output cell: S = ceil(input / grid_stride); 16 or 8"},
+        {"head_channels", "10",
+         "channels of the stride-2 head conv whose output feeds the fully connected layer"},
     };
   }
 
@@ -88,13 +92,24 @@ class TinyissimoYolo final : public Architecture {
     };
     const float lc = weight("lambda_coord"), ln = weight("lambda_noobj"),
                 lk = weight("lambda_class");
+    const int grid_stride = archutil::parse_int_option(
+        archutil::option_or_default(cfg, known, "grid_stride"), "grid_stride", kPlugin, 8, 16);
+    if (grid_stride != 8 && grid_stride != 16)
+      throw std::invalid_argument(std::string(kPlugin) + ": option 'grid_stride' = " +
+                                  std::to_string(grid_stride) + " is neither 8 nor 16");
+    const int head_channels = archutil::parse_int_option(
+        archutil::option_or_default(cfg, known, "head_channels"), "head_channels", kPlugin, 1,
+        4096);
     archutil::check_input(cfg, kStride, kPlugin);
     cfg_ = cfg;
     lambda_coord_ = lc;
     lambda_noobj_ = ln;
     lambda_class_ = lk;
-    grid_h_ = cfg.input_h / kStride;
-    grid_w_ = cfg.input_w / kStride;
+    head_channels_ = head_channels;
+    // The head conv (stride 2 on the stride-8 map) outputs ceil(input / 16) cells a side, so
+    // with grid_stride 16 each FC input position lines up with one output cell.
+    grid_h_ = (cfg.input_h + grid_stride - 1) / grid_stride;
+    grid_w_ = (cfg.input_w + grid_stride - 1) / grid_stride;
     configured_ = true;
   }
 
@@ -109,7 +124,7 @@ class TinyissimoYolo final : public Architecture {
     }
     x = b.conv2d(x, 128, 3, 1, Act::ReLU, "conv4");
     x = b.conv2d(x, 128, 3, 1, Act::ReLU, "conv5");
-    x = b.conv2d(x, kHeadChannels, 3, 2, Act::LeakyReLU, "head_conv");
+    x = b.conv2d(x, head_channels_, 3, 2, Act::LeakyReLU, "head_conv");
     x = b.fully_connected(x, grid_h_ * grid_w_ * cell_channels(), Act::None, "head_fc");
     x = b.reshape(x, grid_shape(), "grid_reshape");
     b.mark_output(x, "grid");
@@ -324,12 +339,13 @@ class TinyissimoYolo final : public Architecture {
   bool configured_ = false;
   float lambda_coord_ = 5.f, lambda_noobj_ = 0.5f, lambda_class_ = 1.f;
   int grid_h_ = 0, grid_w_ = 0;
+  int head_channels_ = 10;
 };
 
 }  // namespace
 }  // namespace tinydet
 
 TINYDET_DECLARE_PLUGIN(TINYDET_PLUGIN_ARCHITECTURE, tinydet::Architecture,
-                       tinydet::TinyissimoYolo, "tinyissimo_yolo", "1.0.0",
+                       tinydet::TinyissimoYolo, "tinyissimo_yolo", "2.0.0",
                        "TinyissimoYOLO: 3x3 conv/max-pool body to 128 channels, conv + fully "
                        "connected YOLOv1 head (S x S x (5B+C), B=2)")

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
+#include <stdexcept>
+#include <string>
 
 #include "arch_plugins.h"
 #include "arch_test_util.h"
@@ -13,13 +16,20 @@ namespace {
 constexpr int kClasses = 3;
 constexpr int kCell = 5 * 2 + kClasses;  // 5B + C, B = 2
 
+// The geometry tests below use the 11x11 grid of grid_stride 8 (one cell per stride-8
+// feature): their hand-placed cells and boxes need a grid fine enough to hold them.
+const std::map<std::string, std::string> kFineGrid = {{"grid_stride", "8"},
+                                                      {"head_channels", "3"}};
+
 struct Yolo {
   ArchPtr arch;
   Graph graph;
-  explicit Yolo(int res = 88) : arch(create_architecture("tinyissimo_yolo")) {
+  explicit Yolo(int res = 88, std::map<std::string, std::string> options = kFineGrid)
+      : arch(create_architecture("tinyissimo_yolo")) {
     ArchConfig c;
     c.input_h = c.input_w = res;
     c.num_classes = kClasses;
+    c.options = std::move(options);
     arch->configure(c);
     graph = arch->build_graph();
   }
@@ -49,13 +59,30 @@ OutputBuffers empty_grid(const Yolo& y) {
 }
 
 TEST(TinyissimoYolo, ParameterBudgetAt88With3Classes) {
-  Yolo y;
+  Yolo y(88, {});  // the defaults: grid_stride 16, head_channels 10
   const int64_t params = y.graph.total_stats().params;
   EXPECT_GE(params, 422000 * 0.95);
   EXPECT_LE(params, 422000 * 1.05);
-  EXPECT_EQ(params, 420311);  // the derivation in plugins/tinyissimo_yolo/README.md
+  EXPECT_EQ(params, 425880);  // the derivation in plugins/tinyissimo_yolo/README.md
+  EXPECT_EQ(y.grid(), (Shape{6, 6, kCell}));
+  EXPECT_EQ(Yolo(128, {}).grid(), (Shape{8, 8, kCell}));  // S = ceil(input / 16)
+  EXPECT_EQ(Yolo(72, {}).grid(), (Shape{5, 5, kCell}));
+  // The fine grid fits the budget with a 3-channel head conv.
+  Yolo fine;
+  EXPECT_EQ(fine.graph.total_stats().params, 420311);
+  EXPECT_EQ(fine.grid(), (Shape{11, 11, kCell}));
+  ArchPtr other = create_architecture("tinyissimo_yolo");
+  ArchConfig bad;
+  bad.input_h = bad.input_w = 88;
+  bad.num_classes = kClasses;
+  bad.options = {{"grid_stride", "12"}};
+  try {
+    other->configure(bad);
+    ADD_FAILURE() << "grid_stride 12 was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("grid_stride"), std::string::npos) << e.what();
+  }
   EXPECT_EQ(y.graph.outputs.at(0).name, "grid");
-  EXPECT_EQ(y.grid(), (Shape{11, 11, kCell}));
   EXPECT_EQ(y.arch->primary_metric(), "map50");
   EXPECT_FALSE(y.arch->centroid_detector());
   EXPECT_EQ(y.arch->resize_mode(), ResizeMode::Stretch);

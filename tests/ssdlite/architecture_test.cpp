@@ -52,6 +52,10 @@ TEST(SsdliteArchitecture, RefusesBadConfigurationsNamingThem) {
   ArchConfig c = config(160, 160, 3);
   c.options["max_negatives_per_positive"] = "2.5";
   EXPECT_NE(error_of(c).find("max_negatives_per_positive"), std::string::npos);
+  ArchConfig band = config(160, 160, 3);
+  band.options["match_iou"] = "0.5";
+  band.options["unmatched_iou"] = "0.6";  // the ignore band must lie below the match IoU
+  EXPECT_NE(error_of(band).find("unmatched_iou"), std::string::npos);
   EXPECT_EQ(error_of(config(32, 32, 1)), "");  // the smallest input works
   SsdliteMobileNetV2 unconfigured;
   EXPECT_THROW(unconfigured.build_graph(), std::logic_error);

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <stdexcept>
 
 #include "matching.h"
 #include "targets.h"
@@ -28,7 +29,7 @@ const std::vector<Anchor> kAnchors = {
 };
 
 TEST(SsdliteMatching, ThresholdIsInclusiveAndHasNoIgnoreBand) {
-  const AnchorMatches m = match_anchors(kAnchors, {box(0, 0, 20, 20)}, 100, 100, 0.5f);
+  const AnchorMatches m = match_anchors(kAnchors, {box(0, 0, 20, 20)}, 100, 100, 0.5f, 0.5f);
   EXPECT_EQ(m.box_of_anchor[0], 0);  // IoU 1
   EXPECT_EQ(m.box_of_anchor[1], kBackground);
   EXPECT_EQ(m.box_of_anchor[2], kBackground);  // IoU 0.25
@@ -36,9 +37,25 @@ TEST(SsdliteMatching, ThresholdIsInclusiveAndHasNoIgnoreBand) {
   EXPECT_EQ(m.box_of_anchor[4], kBackground);  // IoU 0.488: negative, not ignored
 }
 
+TEST(SsdliteMatching, UnmatchedThresholdIgnoresTheBandBelowTheMatchThreshold) {
+  // IoUs with box [0,0,20,20]: anchor 0 1, 1 0, 2 0.25, 3 0.5, 4 0.488.
+  const AnchorMatches m = match_anchors(kAnchors, {box(0, 0, 20, 20)}, 100, 100, 0.5f, 0.25f);
+  EXPECT_EQ(m.box_of_anchor[0], 0);
+  EXPECT_EQ(m.box_of_anchor[1], kBackground);
+  EXPECT_EQ(m.box_of_anchor[2], kIgnored);  // exactly 0.25: inclusive
+  EXPECT_EQ(m.box_of_anchor[3], 0);
+  EXPECT_EQ(m.box_of_anchor[4], kIgnored);
+  // A box whose best anchor is in the band is still forced onto it (IoU 0.32 with anchor 2;
+  // 0.25 with anchor 0, which the band ignores).
+  const AnchorMatches f = match_anchors(kAnchors, {box(2, 2, 12, 12)}, 100, 100, 0.5f, 0.2f);
+  EXPECT_EQ(f.box_of_anchor[2], 0);
+  EXPECT_EQ(f.box_of_anchor[0], kIgnored);
+  EXPECT_THROW(match_anchors(kAnchors, {}, 100, 100, 0.5f, 0.6f), std::invalid_argument);
+}
+
 TEST(SsdliteMatching, BoxBelowThresholdGetsItsBestAnchor) {
   // IoU with anchor 2 is 49/151 = 0.32, with anchor 0 is 0.25: only anchor 2 is forced.
-  const AnchorMatches m = match_anchors(kAnchors, {box(2, 2, 12, 12)}, 100, 100, 0.5f);
+  const AnchorMatches m = match_anchors(kAnchors, {box(2, 2, 12, 12)}, 100, 100, 0.5f, 0.5f);
   EXPECT_EQ(m.box_of_anchor[2], 0);
   for (int a : {0, 1, 3, 4}) EXPECT_EQ(m.box_of_anchor[size_t(a)], kBackground) << a;
 }
@@ -48,7 +65,7 @@ TEST(SsdliteMatching, BoxesSharingABestAnchorBothKeepOne) {
   // keeps it and the second is forced to its next best free anchor, 3 (IoU 324/800),
   // rather than being lost. No IoU but the first reaches the 0.9 threshold.
   const AnchorMatches m =
-      match_anchors(kAnchors, {box(0, 0, 20, 20, 0), box(1, 1, 19, 19, 1)}, 100, 100, 0.9f);
+      match_anchors(kAnchors, {box(0, 0, 20, 20, 0), box(1, 1, 19, 19, 1)}, 100, 100, 0.9f, 0.9f);
   EXPECT_EQ(m.box_of_anchor[0], 0);
   EXPECT_EQ(m.box_of_anchor[3], 1);
   for (int a : {1, 2, 4}) EXPECT_EQ(m.box_of_anchor[size_t(a)], kBackground) << a;
@@ -56,7 +73,7 @@ TEST(SsdliteMatching, BoxesSharingABestAnchorBothKeepOne) {
 
 TEST(SsdliteMatching, CrowdBoxesIgnoreTheirAnchors) {
   const AnchorMatches m =
-      match_anchors(kAnchors, {box(0, 0, 20, 20, 0, /*crowd=*/true)}, 100, 100, 0.5f);
+      match_anchors(kAnchors, {box(0, 0, 20, 20, 0, /*crowd=*/true)}, 100, 100, 0.5f, 0.5f);
   EXPECT_EQ(m.box_of_anchor[0], kIgnored);
   EXPECT_EQ(m.box_of_anchor[3], kIgnored);
   EXPECT_EQ(m.box_of_anchor[1], kBackground);
@@ -66,7 +83,7 @@ TEST(SsdliteMatching, CrowdBoxesIgnoreTheirAnchors) {
 TEST(SsdliteMatching, BoxesAreClippedAndDegenerateOnesDropped) {
   const AnchorMatches m =
       match_anchors(kAnchors, {box(-10, -10, 0, 5), box(-5, -5, 20, 20), box(7, 7, 7, 9)}, 100,
-                    100, 0.5f);
+                    100, 0.5f, 0.5f);
   ASSERT_EQ(m.boxes.size(), 1u);
   EXPECT_FLOAT_EQ(m.boxes[0].x0, 0.f);
   EXPECT_FLOAT_EQ(m.boxes[0].y0, 0.f);

@@ -21,7 +21,7 @@ namespace tinydet::data {
 
 constexpr int kSyntheticDefaultCount = 1000;
 constexpr int kSyntheticImageSize = 320;
-constexpr int kSyntheticGeneratorVersion = 1;  // bump when the pictures change
+constexpr int kSyntheticGeneratorVersion = 2;  // bump when the pictures change
 
 const std::vector<std::string>& synthetic_classes();  // circle, square, triangle
 
