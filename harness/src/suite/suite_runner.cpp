@@ -263,7 +263,7 @@ RunSummary run_suite(const SuiteSpec& s, const PluginRegistry& reg, const RunOpt
   // Train the distinct models of the unfinished cells first, several at once with one torch
   // thread each (only when the recipe leaves the thread count to us): small models scale
   // poorly over threads, and on 2 cores two single-thread trainings finish about 1.4x sooner
-  // than the same two run one after the other on 2 threads (measured, docs/suites.md). The
+  // than the same two run one after the other on 2 threads (measured; see the note of issue #6). The
   // cell loop below then loads them from the model cache; a failed or interrupted training
   // is simply redone (and reported) there.
   std::map<std::string, bool> pretrained;  // group key -> was it already in the model cache
