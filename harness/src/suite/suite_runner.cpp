@@ -16,6 +16,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "suite/latency.h"
 #include "suite/performance.h"
@@ -67,14 +68,19 @@ std::string format_seconds(double s) {
 }
 
 /// Progress across cells: one line per cell with an ETA from the cells measured so far.
+/// The ETA counts from start_cells(), so time spent before the cell loop (the parallel
+/// pre-training) does not inflate the per-cell estimate; "elapsed" counts from construction.
 class CellProgress {
  public:
-  CellProgress(int total, int progress) : total_(total), quiet_(progress == 2), start_(clock::now()) {}
+  CellProgress(int total, int progress)
+      : total_(total), quiet_(progress == 2), start_(clock::now()), cells_start_(start_) {}
+  void start_cells() { cells_start_ = clock::now(); }
   void begin(int index, const std::string& id) {
     if (quiet_) return;
     std::cerr << "[" << index + 1 << "/" << total_ << "] " << id;
     if (measured_ > 0) {
-      const double per = elapsed() / measured_;
+      const double per =
+          std::chrono::duration<double>(clock::now() - cells_start_).count() / measured_;
       std::cerr << "  (elapsed " << format_seconds(elapsed()) << ", ETA " << format_seconds(per * (total_ - index))
                 << ")";
     }
@@ -93,6 +99,7 @@ class CellProgress {
   int total_;
   bool quiet_;
   clock::time_point start_;
+  clock::time_point cells_start_;
   int measured_ = 0;
 };
 
@@ -278,25 +285,29 @@ RunSummary run_suite(const SuiteSpec& s, const PluginRegistry& reg, const RunOpt
       // Longest first, so no long training starts last and runs alone. Cost per image ~
       // MACs + 300 x activation elements (a fit to measured 1-thread training times of the
       // three shipped detectors: per-element ops dominate the small models).
+      // Each job's configured architecture is kept for its training; a job whose
+      // configuration fails is left to the cell loop, which reports the error with the cell.
       std::map<const CellSpec*, double> cost;
+      std::map<const CellSpec*, ArchHandle> configured;
       for (const CellSpec* c : jobs) {
         try {
           const auto& entry = s.architectures[c->architecture];
-          const ArchHandle a = configure_architecture(
+          ArchHandle a = configure_architecture(
               reg, entry.name, c->resolution, int(dataset(c->dataset).dataset.classes.size()),
               entry.options);
           const Graph g = a.arch->build_graph();
           double elements = 0;
           for (const Op& op : g.ops) elements += double(g.shape(op.output).elements());
           cost[c] = double(g.total_stats().macs) + 300.0 * elements;
+          configured.emplace(c, std::move(a));
         } catch (const std::exception&) {
-          cost[c] = 0;  // reported by the cell loop
         }
       }
+      std::erase_if(jobs, [&](const CellSpec* c) { return !configured.count(c); });
       std::stable_sort(jobs.begin(), jobs.end(),
                        [&](const CellSpec* x, const CellSpec* y) { return cost[x] > cost[y]; });
       const size_t workers = std::min<size_t>(cores, jobs.size());
-      if (opt.progress != 2)
+      if (opt.progress != 2 && !jobs.empty())
         std::fprintf(stderr, "training %zu models, %zu at a time with 1 thread each\n", jobs.size(),
                      workers);
       std::atomic<size_t> next{0};
@@ -307,8 +318,7 @@ RunSummary run_suite(const SuiteSpec& s, const PluginRegistry& reg, const RunOpt
           try {
             DatasetHandle& d = dataset(c.dataset);
             const auto& entry = s.architectures[c.architecture];
-            const ArchHandle arch = configure_architecture(
-                reg, entry.name, c.resolution, int(d.dataset.classes.size()), entry.options);
+            const ArchHandle& arch = configured.at(&c);
             TrainSettings ts;
             ts.recipe = recipe;
             ts.recipe.threads = 1;
@@ -339,6 +349,7 @@ RunSummary run_suite(const SuiteSpec& s, const PluginRegistry& reg, const RunOpt
   std::unique_ptr<TrainedGroup> group;
   std::string group_key, group_error;
 
+  progress.start_cells();
   for (size_t k = 0; k < cells.size(); ++k) {
     const CellSpec& c = cells[k];
     if (store->finished(c.id)) {
