@@ -161,8 +161,9 @@ TEST(FastKernels, OtherOpsMatchReference) {
 namespace tinydet {
 namespace {
 
-// Output scales small enough that requantisation multipliers exceed 1 (positive shifts):
-// the fast paths must switch to their scalar requantisation and still match.
+// Output scales small enough that requantisation multipliers exceed 1 (positive shifts,
+// as trained models with folded BatchNorm have): the vector requantisation shifts left
+// with saturation and must still match the reference bit for bit.
 TEST(FastKernels, LargeMultipliersMatchReference) {
   uint64_t seed = 7000;
   const std::vector<Op> ops = {

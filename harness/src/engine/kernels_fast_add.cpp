@@ -28,9 +28,9 @@ bool fast_add_int8(const OpGeometry& geo, const int8_t* a, const int8_t* b, int8
   const int64_t n = geo.output.elements();
   int64_t i = 0;
 #ifdef TINYDET_HAVE_AVX512
-  if (q.shift[0] <= 0 && q.shift[1] <= 0 && q.shift[2] <= 0) {
+  {
     auto uniform = [&](int i) {
-      return simd::make_lanes(_mm512_set1_epi32(q.multiplier[i]), _mm512_set1_epi32(-q.shift[i]));
+      return simd::make_lanes(_mm512_set1_epi32(q.multiplier[i]), _mm512_set1_epi32(q.shift[i]));
     };
     const simd::RequantLanes la = uniform(0), lb = uniform(1), lo = uniform(2);
     const __m512i zpa = _mm512_set1_epi32(q.inputs[0].zero_point);

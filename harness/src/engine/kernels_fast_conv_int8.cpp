@@ -87,7 +87,6 @@ void build_tile(const ConvDims& d, const int8_t* in, int g, int64_t p0, int n, i
 struct Epilogue {
   const Int8OpParams* q;
   int8::Requant r;
-  bool vector_ok;  // every shift <= 0: the AVX-512 requantisation applies
 };
 
 // Portable: accumulators for `n` pixels x one block of 16 channels, scalar requantisation.
@@ -119,18 +118,18 @@ struct BlockEpilogue {
 };
 
 BlockEpilogue block_epilogue(const Epilogue& e, const int32_t* bias, int oc0, int valid) {
-  int32_t mult[16] = {}, expo[16] = {};
+  int32_t mult[16] = {}, shift[16] = {};
   for (int l = 0; l < valid; ++l) {
     mult[l] = e.q->multiplier[oc0 + l];
-    expo[l] = -e.q->shift[oc0 + l];
+    shift[l] = e.q->shift[oc0 + l];
   }
-  return {simd::load_requant(mult, expo), simd::alpha_lanes(e.r), simd::output_lanes(e.r),
+  return {simd::load_requant(mult, shift), simd::alpha_lanes(e.r), simd::output_lanes(e.r),
           _mm512_loadu_si512(bias), __mmask16((1u << valid) - 1u)};
 }
 
-template <int N>
+template <int N, bool kLeftShift>
 void block_vnni(const ConvDims& d, const uint8_t* tile, const int8_t* wblock, const BlockEpilogue& be,
-                const Epilogue& e, int oc0, int valid, int8_t* out, int64_t out_stride) {
+                int8_t* out, int64_t out_stride) {
   __m512i acc[N];
   for (int i = 0; i < N; ++i) acc[i] = be.bias;
   const int k4n = d.kpad / 4;
@@ -142,19 +141,9 @@ void block_vnni(const ConvDims& d, const uint8_t* tile, const int8_t* wblock, co
       acc[i] = _mm512_dpbusd_epi32(acc[i], _mm512_set1_epi32(a), w);
     }
   }
-  if (!e.vector_ok) {
-    alignas(64) int32_t lanes[16];
-    for (int i = 0; i < N; ++i) {
-      _mm512_store_si512(lanes, acc[i]);
-      for (int l = 0; l < valid; ++l)
-        out[i * out_stride + l] =
-            int8::requantize(lanes[l], e.q->multiplier[oc0 + l], e.q->shift[oc0 + l], e.r);
-    }
-    return;
-  }
   for (int i = 0; i < N; ++i)
     _mm_mask_storeu_epi8(out + i * out_stride, be.store_mask,
-                         simd::requantize16(acc[i], be.lanes, be.output, be.alpha));
+                         simd::requantize16<kLeftShift>(acc[i], be.lanes, be.output, be.alpha));
 }
 #endif
 
@@ -171,18 +160,22 @@ void tile_gemm(const ConvDims& d, const uint8_t* tile, int n, int g, const Int8O
     int8_t* o = out_tile + oc0;
 #ifdef TINYDET_HAVE_VNNI
     const BlockEpilogue be = block_epilogue(e, bias, oc0, valid);
-    auto run = [&](auto pixels, int i) {
-      block_vnni<decltype(pixels)::value>(d, tile + size_t(i) * d.kpad, wblock, be, e, oc0, valid,
-                                          o + i * out_stride, out_stride);
+    auto blocks = [&](auto left_shift) {
+      auto run = [&](auto pixels, int i) {
+        block_vnni<decltype(pixels)::value, decltype(left_shift)::value>(
+            d, tile + size_t(i) * d.kpad, wblock, be, o + i * out_stride, out_stride);
+      };
+      int i = 0;
+      for (; i + 4 <= n; i += 4) run(std::integral_constant<int, 4>{}, i);
+      switch (n - i) {
+        case 3: run(std::integral_constant<int, 3>{}, i); break;
+        case 2: run(std::integral_constant<int, 2>{}, i); break;
+        case 1: run(std::integral_constant<int, 1>{}, i); break;
+        default: break;
+      }
     };
-    int i = 0;
-    for (; i + 4 <= n; i += 4) run(std::integral_constant<int, 4>{}, i);
-    switch (n - i) {
-      case 3: run(std::integral_constant<int, 3>{}, i); break;
-      case 2: run(std::integral_constant<int, 2>{}, i); break;
-      case 1: run(std::integral_constant<int, 1>{}, i); break;
-      default: break;
-    }
+    if (be.lanes.any_left || be.alpha.any_left) blocks(std::true_type{});
+    else blocks(std::false_type{});
 #else
     block_scalar(d, tile, n, wblock, bias, oc0, valid, e, o, out_stride);
 #endif
@@ -229,9 +222,7 @@ bool fast_conv_int8(const Op& op, const OpGeometry& geo, const int8_t* in, int8_
   if (q.packed_weights.size() != size_t(d.groups) * d.packed_group_bytes() ||
       q.packed_bias.size() != size_t(d.groups) * d.blocks * 16)
     return false;  // not prepared by prepare_int8 for these weights: use the reference
-  Epilogue e{&q, make_requant(op, q), true};
-  for (int oc = 0; oc < op.out_channels; ++oc) e.vector_ok = e.vector_ok && q.shift[oc] <= 0;
-  if (e.r.leaky) e.vector_ok = e.vector_ok && e.r.alpha_shift <= 0;
+  const Epilogue e{&q, make_requant(op, q)};
   const int tile_px = tile_pixels(d);
   const int64_t tiles = (d.pixels() + tile_px - 1) / tile_px;
   const size_t slot_bytes = size_t(tile_px) * d.kpad;

@@ -174,6 +174,7 @@ namespace {
 
 // One output row, 16 channels at a time (masked tail): the block's tap weights stay in
 // registers (widened to int32) across the whole row.
+template <bool kLeftShift>
 void depthwise_row_int8_avx512(const Op& op, const OpGeometry& geo, const int8_t* in, int oy,
                                int8_t* out_row, const Int8OpParams& q, const int8::Requant& r,
                                const int32_t* shift) {
@@ -191,8 +192,7 @@ void depthwise_row_int8_avx512(const Op& op, const OpGeometry& geo, const int8_t
       wv[t] = _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, q.packed_weights.data() + size_t(t) * C + c0));
     const __m512i bias = _mm512_maskz_loadu_epi32(m, q.packed_bias.data() + c0);
     const simd::RequantLanes lanes = simd::make_lanes(
-        _mm512_maskz_loadu_epi32(m, q.multiplier.data() + c0),
-        _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_maskz_loadu_epi32(m, shift + c0)));  // right exponents
+        _mm512_maskz_loadu_epi32(m, q.multiplier.data() + c0), _mm512_maskz_loadu_epi32(m, shift + c0));
     // Windows entirely inside the input: the zero point's share, zp * sum(w), is folded
     // into the bias so the taps need no subtraction.
     __m512i wsum = _mm512_setzero_si512();
@@ -211,7 +211,7 @@ void depthwise_row_int8_avx512(const Op& op, const OpGeometry& geo, const int8_t
                                         wv[ky * op.kernel_w + kx]));
         }
         _mm_mask_storeu_epi8(out_row + int64_t(ox) * C + c0, m,
-                             simd::requantize16(acc, lanes, outl, alpha));
+                             simd::requantize16<kLeftShift>(acc, lanes, outl, alpha));
         return;
       }
       __m512i acc = bias;
@@ -224,7 +224,7 @@ void depthwise_row_int8_avx512(const Op& op, const OpGeometry& geo, const int8_t
         }
       }
       _mm_mask_storeu_epi8(out_row + int64_t(ox) * C + c0, m,
-                           simd::requantize16(acc, lanes, outl, alpha));
+                           simd::requantize16<kLeftShift>(acc, lanes, outl, alpha));
     };
     // Specialised 3x3 on rows whose windows are inside the input vertically: fully
     // unrolled with the nine weight vectors in registers, two horizontally interior
@@ -241,8 +241,8 @@ void depthwise_row_int8_avx512(const Op& op, const OpGeometry& geo, const int8_t
           a1 = _mm512_add_epi32(a1, _mm512_mullo_epi32(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, p0 + step)), wk));
         }
       int8_t* o = out_row + int64_t(ox) * C + c0;
-      _mm_mask_storeu_epi8(o, m, simd::requantize16(a0, lanes, outl, alpha));
-      _mm_mask_storeu_epi8(o + C, m, simd::requantize16(a1, lanes, outl, alpha));
+      _mm_mask_storeu_epi8(o, m, simd::requantize16<kLeftShift>(a0, lanes, outl, alpha));
+      _mm_mask_storeu_epi8(o + C, m, simd::requantize16<kLeftShift>(a1, lanes, outl, alpha));
     });
   }
 }
@@ -262,13 +262,14 @@ void fast_depthwise_rows_int8(const Op& op, const OpGeometry& geo, const int8_t*
     return;
   }
   const int8::Requant r = make_requant(op, q);
-  bool vector_ok = !r.leaky || r.alpha_shift <= 0;
-  for (int ch = 0; ch < C; ++ch) vector_ok = vector_ok && q.shift[ch] <= 0;
 #ifdef TINYDET_HAVE_AVX512
-  if (vector_ok && op.kernel_h * op.kernel_w <= 49) {
+  if (op.kernel_h * op.kernel_w <= 49) {
+    // Multipliers above 1 (left shifts) need the saturating shift; most layers have none.
+    const bool left_shift = (r.leaky && r.alpha_shift > 0) ||
+                            std::any_of(q.shift.begin(), q.shift.begin() + C, [](int32_t s) { return s > 0; });
+    const auto row = left_shift ? depthwise_row_int8_avx512<true> : depthwise_row_int8_avx512<false>;
     for (int oy = oy_begin; oy < oy_end; ++oy)
-      depthwise_row_int8_avx512(op, geo, in, oy, out + int64_t(oy - oy_begin) * y.w * C, q, r,
-                                q.shift.data());
+      row(op, geo, in, oy, out + int64_t(oy - oy_begin) * y.w * C, q, r, q.shift.data());
     return;
   }
 #endif
