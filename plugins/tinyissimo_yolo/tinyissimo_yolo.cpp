@@ -73,6 +73,10 @@ class TinyissimoYolo final : public Architecture {
         {"lambda_coord", "5", "weight of the box-coordinate squared errors (YOLOv1: 5)"},
         {"lambda_noobj", "0.5", "weight of the confidence error of boxes without an object"},
         {"lambda_class", "1", "weight of the class cross-entropy"},
+        {"fc_dropout", "0",
+         "dropout rate on the FC layer's input during training (YOLOv1: 0.5); 0 = none"},
+        {"objectness_loss", "mse",
+         "confidence loss: mse (YOLOv1: squared error on the sigmoid) or bce (logistic)"},
         {"grid_stride", "16",
          "input pixels per output cell: S = ceil(input / grid_stride); 16 or 8"},
         {"head_channels", "10",
@@ -100,8 +104,16 @@ class TinyissimoYolo final : public Architecture {
     const int head_channels = archutil::parse_int_option(
         archutil::option_or_default(cfg, known, "head_channels"), "head_channels", kPlugin, 1,
         4096);
+    const float fc_dropout = archutil::parse_float_option(
+        archutil::option_or_default(cfg, known, "fc_dropout"), "fc_dropout", kPlugin, 0.f, 0.9f);
+    const std::string objectness = archutil::option_or_default(cfg, known, "objectness_loss");
+    if (objectness != "mse" && objectness != "bce")
+      throw std::invalid_argument(std::string(kPlugin) + ": option 'objectness_loss' = '" +
+                                  objectness + "' is neither 'mse' nor 'bce'");
     archutil::check_input(cfg, kStride, kPlugin);
     cfg_ = cfg;
+    objectness_bce_ = objectness == "bce";
+    fc_dropout_ = fc_dropout;
     lambda_coord_ = lc;
     lambda_noobj_ = ln;
     lambda_class_ = lk;
@@ -125,6 +137,7 @@ class TinyissimoYolo final : public Architecture {
     x = b.conv2d(x, 128, 3, 1, Act::ReLU, "conv4");
     x = b.conv2d(x, 128, 3, 1, Act::ReLU, "conv5");
     x = b.conv2d(x, head_channels_, 3, 2, Act::LeakyReLU, "head_conv");
+    if (fc_dropout_ > 0.f) x = b.dropout(x, fc_dropout_, "head_dropout");
     x = b.fully_connected(x, grid_h_ * grid_w_ * cell_channels(), Act::None, "head_fc");
     x = b.reshape(x, grid_shape(), "grid_reshape");
     b.mark_output(x, "grid");
@@ -218,9 +231,19 @@ class TinyissimoYolo final : public Architecture {
           *dt = float(weight * 2.0 * d * double(s) * (1.0 - double(s)) * inv_batch);
           return weight * d * d;
         };
+        // Confidence: the squared error above, or binary cross-entropy on the logit z:
+        // softplus(z) - target z, gradient sigmoid(z) - target (no vanishing gradient when a
+        // confidence saturates on the wrong side).
+        auto objectness = [&](double weight, int box, double target) {
+          if (!objectness_bce_) return squared(weight, pred[box].conf, target, g + 5 * box + 4);
+          const double zt = z[5 * box + 4];
+          const double softplus = std::max(zt, 0.0) + std::log1p(std::exp(-std::abs(zt)));
+          g[5 * box + 4] = float(weight * (double(pred[box].conf) - target) * inv_batch);
+          return weight * (softplus - target * zt);
+        };
         for (int j = 0; j < kBoxes; ++j) {
           if (j == responsible) continue;
-          total += squared(lambda_noobj_, pred[j].conf, 0.0, g + 5 * j + 4);
+          total += objectness(lambda_noobj_, j, 0.0);
         }
         if (responsible < 0) continue;
 
@@ -233,7 +256,7 @@ class TinyissimoYolo final : public Architecture {
         total += squared(lambda_coord_, p.sy, gy, gr + 1);
         total += squared(lambda_coord_, p.sw, gw, gr + 2);
         total += squared(lambda_coord_, p.sh, gh, gr + 3);
-        total += squared(1.0, p.conf, 1.0, gr + 4);
+        total += objectness(1.0, responsible, 1.0);
 
         // Class: softmax cross-entropy, d/dz = p - onehot.
         const float* zc = z + 5 * kBoxes;
@@ -338,6 +361,8 @@ class TinyissimoYolo final : public Architecture {
   ArchConfig cfg_;
   bool configured_ = false;
   float lambda_coord_ = 5.f, lambda_noobj_ = 0.5f, lambda_class_ = 1.f;
+  bool objectness_bce_ = false;
+  float fc_dropout_ = 0.f;
   int grid_h_ = 0, grid_w_ = 0;
   int head_channels_ = 10;
 };
@@ -346,6 +371,6 @@ class TinyissimoYolo final : public Architecture {
 }  // namespace tinydet
 
 TINYDET_DECLARE_PLUGIN(TINYDET_PLUGIN_ARCHITECTURE, tinydet::Architecture,
-                       tinydet::TinyissimoYolo, "tinyissimo_yolo", "2.0.0",
+                       tinydet::TinyissimoYolo, "tinyissimo_yolo", "2.1.0",
                        "TinyissimoYOLO: 3x3 conv/max-pool body to 128 channels, conv + fully "
                        "connected YOLOv1 head (S x S x (5B+C), B=2)")

@@ -177,6 +177,57 @@ TEST(TinyissimoYolo, ResponsibleBoxIsTheBestOverlap) {
   EXPECT_NEAR(g[4], 0.5 * 2 * 0.5 * 0.25, 1e-6);  // lambda_noobj * 2 s * s (1 - s)
 }
 
+// objectness_loss=bce: binary cross-entropy on the confidence logit, gradient
+// weight * (sigmoid - target); the loss matches central differences.
+TEST(TinyissimoYolo, BceObjectnessGradient) {
+  auto options = kFineGrid;
+  options["objectness_loss"] = "bce";
+  Yolo y(88, options);
+  const Shape s = y.grid();
+  const Box gt{30.f, 30.f, 58.f, 58.f, 1};
+  OutputBuffers out = empty_grid(y), grad(y.graph, 1);
+  const double w = 28.0 / 88;
+  set_box(out, s, 5, 5, 0, 0.45, 0.45, 0.05, 0.05, 0.5, 1);
+  set_box(out, s, 5, 5, 1, 0.5, 0.5, w, w, 0.5, 1);
+  std::vector<Targets> t{y.arch->encode({gt})};
+  auto gv = grad.mutable_views();
+  y.arch->loss(out.views(), t, gv);
+  const size_t cell = size_t((5 * s.w + 5) * s.c);
+  const float* g = grad.data[0].data() + cell;
+  EXPECT_NEAR(g[4], 0.5 * (0.5 - 0.0), 1e-6);  // lambda_noobj * (s - 0)
+  EXPECT_NEAR(g[9], 1.0 * (0.5 - 1.0), 1e-6);  // responsible: (s - 1)
+  for (const size_t k : {cell + 4, cell + 9, size_t(4)}) {  // and an empty cell's box 0
+    const float z0 = out.data[0][k];
+    auto loss_at = [&](float z) {
+      out.data[0][k] = z;
+      OutputBuffers scratch(y.graph, 1);
+      auto sv = scratch.mutable_views();
+      return y.arch->loss(out.views(), t, sv);
+    };
+    const double h = 1e-2;
+    const double numeric = (loss_at(z0 + float(h)) - loss_at(z0 - float(h))) / (2 * h);
+    out.data[0][k] = z0;
+    EXPECT_NEAR(grad.data[0][k], numeric, 1e-3) << k;
+  }
+  auto bad = kFineGrid;
+  bad["objectness_loss"] = "focal";
+  EXPECT_THROW(Yolo(88, bad), std::invalid_argument);
+}
+
+// fc_dropout adds a Dropout op before the FC layer (training only: no parameters).
+TEST(TinyissimoYolo, FcDropoutAddsNoParameters) {
+  Yolo plain(88, {}), dropped(88, {{"fc_dropout", "0.5"}});
+  EXPECT_EQ(plain.graph.total_stats().params, dropped.graph.total_stats().params);
+  int dropouts = 0;
+  for (const Op& op : dropped.graph.ops)
+    if (op.type == OpType::Dropout) {
+      ++dropouts;
+      EXPECT_FLOAT_EQ(op.dropout_p, 0.5f);
+    }
+  EXPECT_EQ(dropouts, 1);
+  EXPECT_THROW(Yolo(88, {{"fc_dropout", "0.95"}}), std::invalid_argument);
+}
+
 TEST(TinyissimoYolo, EncodeKeepsOneObjectPerCell) {
   Yolo y;
   // Both centres in cell (1, 1): the larger box wins.
