@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "train/caching_cpu_allocator.h"
+#include "train/fused_adam.h"
 #include "train/detail/torch_graph.h"
 #include "train/graph_module.h"
 #include "train/progress.h"
@@ -36,7 +37,8 @@ void reset_stop_request() { g_stop.store(false); }
 
 namespace {
 
-constexpr const char* kCheckpointFormat = "tinydet-train-checkpoint-1";
+// Format 2: optimizer state of FusedAdam (format 1 held torch::optim's archive).
+constexpr const char* kCheckpointFormat = "tinydet-train-checkpoint-2";
 
 uint64_t mix(uint64_t a, uint64_t b) {
   uint64_t z = a * 0x9e3779b97f4a7c15ULL + b + 0x632be59bd9b4e019ULL;
@@ -154,6 +156,91 @@ torch::Tensor vector_tensor(const std::vector<float>& v) {
       .clone();
 }
 
+/// The model's parameters under FusedAdam: weights decay, biases and BatchNorm affine
+/// parameters do not. Gradients are dropped after each step (autograd then hands its
+/// buffers over on the next backward instead of accumulating into zeroed ones).
+class ModelOptimizer {
+ public:
+  ModelOptimizer(detail::TorchGraph& model, const TrainRecipe& r)
+      : params_(model.decay_parameters()), adam_(sizes(model), options(r)) {
+    decays_.assign(params_.size(), r.weight_decay);
+    for (const auto& p : model.no_decay_parameters()) {
+      params_.push_back(p);
+      decays_.push_back(0.0);
+    }
+    for (const auto& p : params_)
+      if (!p.is_contiguous() || p.scalar_type() != torch::kFloat32)
+        throw std::logic_error("trainer: parameters must be contiguous float tensors");
+  }
+
+  void zero_grad() {
+    for (auto& p : params_) p.mutable_grad().reset();
+  }
+
+  void step(double lr) {
+    std::vector<torch::Tensor> grads(params_.size());  // keeps contiguous copies alive
+    std::vector<FusedAdamParam> in(params_.size());
+    for (size_t k = 0; k < params_.size(); ++k) {
+      in[k].values = params_[k].data_ptr<float>();
+      in[k].size = size_t(params_[k].numel());
+      in[k].weight_decay = decays_[k];
+      const torch::Tensor& g = params_[k].grad();
+      if (!g.defined()) continue;
+      grads[k] = g.contiguous();
+      in[k].grad = grads[k].data_ptr<float>();
+    }
+    adam_.step(in, lr);
+  }
+
+  void save(torch::serialize::OutputArchive& a) const {
+    std::vector<int64_t> steps(params_.size());
+    for (size_t k = 0; k < params_.size(); ++k) {
+      steps[k] = adam_.steps(k);
+      a.write("adam_m_" + std::to_string(k), vector_tensor(adam_.first_moment(k)), true);
+      a.write("adam_v_" + std::to_string(k), vector_tensor(adam_.second_moment(k)), true);
+    }
+    a.write("adam_steps", torch::tensor(steps, torch::kInt64), true);
+  }
+
+  void load(torch::serialize::InputArchive& a, const std::string& path) {
+    torch::Tensor steps;
+    if (!a.try_read("adam_steps", steps, true) || steps.numel() != int64_t(params_.size()))
+      throw std::runtime_error("checkpoint " + path + ": missing or wrong-sized optimizer state");
+    steps = steps.contiguous();
+    for (size_t k = 0; k < params_.size(); ++k) {
+      adam_.set_steps(k, steps.data_ptr<int64_t>()[k]);
+      read_moment(a, "adam_m_" + std::to_string(k), adam_.first_moment(k), path);
+      read_moment(a, "adam_v_" + std::to_string(k), adam_.second_moment(k), path);
+    }
+  }
+
+ private:
+  static std::vector<size_t> sizes(const detail::TorchGraph& model) {
+    std::vector<size_t> n;
+    for (const auto& p : model.decay_parameters()) n.push_back(size_t(p.numel()));
+    for (const auto& p : model.no_decay_parameters()) n.push_back(size_t(p.numel()));
+    return n;
+  }
+  static FusedAdamOptions options(const TrainRecipe& r) {
+    FusedAdamOptions o;
+    o.decoupled_weight_decay = r.optimizer == OptimizerKind::AdamW;
+    o.max_grad_norm = r.grad_clip_norm;
+    return o;
+  }
+  static void read_moment(torch::serialize::InputArchive& a, const std::string& key,
+                          std::vector<float>& out, const std::string& path) {
+    torch::Tensor t;
+    if (!a.try_read(key, t, true) || size_t(t.numel()) != out.size())
+      throw std::runtime_error("checkpoint " + path + ": missing or wrong-sized '" + key + "'");
+    t = t.contiguous();
+    std::copy(t.data_ptr<float>(), t.data_ptr<float>() + t.numel(), out.begin());
+  }
+
+  std::vector<torch::Tensor> params_;
+  std::vector<double> decays_;
+  FusedAdam adam_;
+};
+
 void write_graph_weights(torch::serialize::OutputArchive& a, const std::string& prefix,
                          const Graph& g) {
   for (size_t i = 0; i < g.ops.size(); ++i) {
@@ -195,7 +282,7 @@ void read_graph_weights(torch::serialize::InputArchive& a, const std::string& pr
 }
 
 void save_checkpoint(const std::string& path, detail::TorchGraph& model,
-                     torch::optim::Optimizer& optimizer, const LoopState& s,
+                     const ModelOptimizer& optimizer, const LoopState& s,
                      const Graph* best, const std::string& recipe_json,
                      const std::string& signature) {
   torch::serialize::OutputArchive a;
@@ -221,9 +308,7 @@ void save_checkpoint(const std::string& path, detail::TorchGraph& model,
     a.write(key, t.detach().clone(), true);
   }
   if (best && s.has_best) write_graph_weights(a, "best_", *best);
-  torch::serialize::OutputArchive opt_archive;
-  optimizer.save(opt_archive);
-  a.write("optimizer", opt_archive);
+  optimizer.save(a);
   std::filesystem::path p(path);
   if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
   const std::string tmp = path + ".tmp";
@@ -233,7 +318,7 @@ void save_checkpoint(const std::string& path, detail::TorchGraph& model,
 
 /// Loads a checkpoint into model/optimizer/state/best. Throws naming the file on mismatch.
 void load_checkpoint(const std::string& path, detail::TorchGraph& model,
-                     torch::optim::Optimizer& optimizer, LoopState& s, Graph& best,
+                     ModelOptimizer& optimizer, LoopState& s, Graph& best,
                      const std::string& recipe_json, const std::string& signature) {
   torch::serialize::InputArchive a;
   try {
@@ -278,31 +363,7 @@ void load_checkpoint(const std::string& path, detail::TorchGraph& model,
     t.copy_(loaded);
   }
   if (s.has_best) read_graph_weights(a, "best_", best, path);
-  torch::serialize::InputArchive opt_archive;
-  if (!a.try_read("optimizer", opt_archive))
-    throw std::runtime_error("checkpoint " + path + ": missing optimizer state");
-  optimizer.load(opt_archive);
-}
-
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(detail::TorchGraph& model,
-                                                        const TrainRecipe& r) {
-  const auto decay = model.decay_parameters();
-  const auto no_decay = model.no_decay_parameters();
-  std::vector<torch::optim::OptimizerParamGroup> groups;
-  if (r.optimizer == OptimizerKind::AdamW) {
-    using O = torch::optim::AdamWOptions;
-    if (!decay.empty())
-      groups.emplace_back(decay, std::make_unique<O>(O(r.lr).weight_decay(r.weight_decay)));
-    if (!no_decay.empty())
-      groups.emplace_back(no_decay, std::make_unique<O>(O(r.lr).weight_decay(0.0)));
-    return std::make_unique<torch::optim::AdamW>(groups, O(r.lr));
-  }
-  using O = torch::optim::AdamOptions;
-  if (!decay.empty())
-    groups.emplace_back(decay, std::make_unique<O>(O(r.lr).weight_decay(r.weight_decay)));
-  if (!no_decay.empty())
-    groups.emplace_back(no_decay, std::make_unique<O>(O(r.lr).weight_decay(0.0)));
-  return std::make_unique<torch::optim::Adam>(groups, O(r.lr));
+  optimizer.load(a, path);
 }
 
 struct Validation {
@@ -376,7 +437,7 @@ TrainResult train_graph(const Architecture& arch, Graph graph, const TrainingSou
   if (opt.initialize) init_weights(graph, r.seed);
   GraphModule module(graph, r.bn_momentum);
   detail::TorchGraph& model = module.torch_state();
-  auto optimizer = make_optimizer(model, r);
+  auto optimizer = std::make_unique<ModelOptimizer>(model, r);
 
   std::vector<Shape> shapes;
   for (const auto& o : graph.outputs) shapes.push_back(graph.shape(o.tensor));
@@ -428,8 +489,6 @@ TrainResult train_graph(const Architecture& arch, Graph graph, const TrainingSou
     }
 
   const Augmentation* aug = r.augment.enabled() ? &r.augment : nullptr;
-  auto all_params = model.decay_parameters();
-  for (const auto& p : model.no_decay_parameters()) all_params.push_back(p);
 
   auto stop_now = [&]() {
     return stop_requested() || (opt.stop_flag && opt.stop_flag->load()) ||
@@ -463,7 +522,6 @@ TrainResult train_graph(const Architecture& arch, Graph graph, const TrainingSou
       Batch b = next.get();
       prefetch(s.step_in_epoch + 1);
       lr = learning_rate_at(r, s.global_step, total_steps, steps_per_epoch);
-      for (auto& group : optimizer->param_groups()) group.options().set_lr(lr);
       torch::manual_seed(mix(r.seed, 0x5eed0000ULL + uint64_t(s.global_step)));
 
       const torch::Tensor x = torch::from_blob(b.input.data(),
@@ -479,8 +537,7 @@ TrainResult train_graph(const Architecture& arch, Graph graph, const TrainingSou
                                  std::to_string(s.step_in_epoch + 1) + " (lr " +
                                  std::to_string(lr) + "); lower the learning rate");
       torch::autograd::backward(outs, grads);
-      if (r.grad_clip_norm > 0) torch::nn::utils::clip_grad_norm_(all_params, r.grad_clip_norm);
-      optimizer->step();
+      optimizer->step(lr);
 
       ++s.step_in_epoch;
       ++s.global_step;
