@@ -77,6 +77,9 @@ class TinyissimoYolo final : public Architecture {
          "dropout rate on the FC layer's input during training (YOLOv1: 0.5); 0 = none"},
         {"objectness_loss", "mse",
          "confidence loss: mse (YOLOv1: squared error on the sigmoid) or bce (logistic)"},
+        {"objectness_target", "one",
+         "confidence target of the responsible box: one, or iou (YOLOv1: its IoU with the "
+         "ground truth, held constant in the gradient)"},
         {"grid_stride", "16",
          "input pixels per output cell: S = ceil(input / grid_stride); 16 or 8"},
         {"head_channels", "10",
@@ -110,9 +113,14 @@ class TinyissimoYolo final : public Architecture {
     if (objectness != "mse" && objectness != "bce")
       throw std::invalid_argument(std::string(kPlugin) + ": option 'objectness_loss' = '" +
                                   objectness + "' is neither 'mse' nor 'bce'");
+    const std::string target = archutil::option_or_default(cfg, known, "objectness_target");
+    if (target != "one" && target != "iou")
+      throw std::invalid_argument(std::string(kPlugin) + ": option 'objectness_target' = '" +
+                                  target + "' is neither 'one' nor 'iou'");
     archutil::check_input(cfg, kStride, kPlugin);
     cfg_ = cfg;
     objectness_bce_ = objectness == "bce";
+    objectness_iou_ = target == "iou";
     fc_dropout_ = fc_dropout;
     lambda_coord_ = lc;
     lambda_noobj_ = ln;
@@ -218,8 +226,8 @@ class TinyissimoYolo final : public Architecture {
         for (int j = 0; j < kBoxes; ++j) pred[j] = predict_box(z + 5 * j, row, col, grid_h_, grid_w_);
 
         int responsible = -1;
+        float best_iou = -1.f;
         if (v[0] > 0.5f) {
-          float best_iou = -1.f;
           for (int j = 0; j < kBoxes; ++j) {
             const float o = iou(pred[j].x0, pred[j].y0, pred[j].x1, pred[j].y1, v[2], v[3], v[4], v[5]);
             if (o > best_iou) best_iou = o, responsible = j;
@@ -256,7 +264,7 @@ class TinyissimoYolo final : public Architecture {
         total += squared(lambda_coord_, p.sy, gy, gr + 1);
         total += squared(lambda_coord_, p.sw, gw, gr + 2);
         total += squared(lambda_coord_, p.sh, gh, gr + 3);
-        total += objectness(1.0, responsible, 1.0);
+        total += objectness(1.0, responsible, objectness_iou_ ? std::max(0.0, double(best_iou)) : 1.0);
 
         // Class: softmax cross-entropy, d/dz = p - onehot.
         const float* zc = z + 5 * kBoxes;
@@ -362,6 +370,7 @@ class TinyissimoYolo final : public Architecture {
   bool configured_ = false;
   float lambda_coord_ = 5.f, lambda_noobj_ = 0.5f, lambda_class_ = 1.f;
   bool objectness_bce_ = false;
+  bool objectness_iou_ = false;  // confidence target: IoU of the responsible box (else 1)
   float fc_dropout_ = 0.f;
   int grid_h_ = 0, grid_w_ = 0;
   int head_channels_ = 10;
@@ -371,6 +380,6 @@ class TinyissimoYolo final : public Architecture {
 }  // namespace tinydet
 
 TINYDET_DECLARE_PLUGIN(TINYDET_PLUGIN_ARCHITECTURE, tinydet::Architecture,
-                       tinydet::TinyissimoYolo, "tinyissimo_yolo", "2.1.0",
+                       tinydet::TinyissimoYolo, "tinyissimo_yolo", "2.2.0",
                        "TinyissimoYOLO: 3x3 conv/max-pool body to 128 channels, conv + fully "
                        "connected YOLOv1 head (S x S x (5B+C), B=2)")

@@ -214,6 +214,29 @@ TEST(TinyissimoYolo, BceObjectnessGradient) {
   EXPECT_THROW(Yolo(88, bad), std::invalid_argument);
 }
 
+// objectness_target=iou: the responsible box's confidence is pulled towards its IoU with the
+// ground truth (YOLOv1), not towards 1; the other boxes still towards 0.
+TEST(TinyissimoYolo, IouObjectnessTarget) {
+  auto options = kFineGrid;
+  options["objectness_target"] = "iou";
+  Yolo y(88, options);
+  const Shape s = y.grid();
+  const Box gt{30.f, 30.f, 58.f, 58.f, 1};  // 28 px square centred at 44
+  OutputBuffers out = empty_grid(y), grad(y.graph, 1);
+  // Responsible box: same centre, 14 px square (a quarter of the area): IoU 0.25.
+  set_box(out, s, 5, 5, 1, 0.5, 0.5, 14.0 / 88, 14.0 / 88, 0.5, 1);
+  set_box(out, s, 5, 5, 0, 0.45, 0.45, 0.02, 0.02, 0.5, 1);
+  std::vector<Targets> t{y.arch->encode({gt})};
+  auto gv = grad.mutable_views();
+  y.arch->loss(out.views(), t, gv);
+  const float* g = grad.data[0].data() + size_t((5 * s.w + 5) * s.c);
+  EXPECT_NEAR(g[9], 2 * (0.5 - 0.25) * 0.25, 2e-4);  // 2 (s - iou) s (1 - s)
+  EXPECT_NEAR(g[4], 0.5 * 2 * 0.5 * 0.25, 1e-6);     // lambda_noobj * 2 s * s (1 - s)
+  auto bad = kFineGrid;
+  bad["objectness_target"] = "giou";
+  EXPECT_THROW(Yolo(88, bad), std::invalid_argument);
+}
+
 // fc_dropout adds a Dropout op before the FC layer (training only: no parameters).
 TEST(TinyissimoYolo, FcDropoutAddsNoParameters) {
   Yolo plain(88, {}), dropped(88, {{"fc_dropout", "0.5"}});

@@ -315,6 +315,39 @@ TEST(Trainer, EarlyStoppingKeepsTheBestEpoch) {
   EXPECT_DOUBLE_EQ(res.best_metric, 1.0);
 }
 
+// min_delta: gains of at most min_delta do not reset patience, but the kept weights are
+// still those of the best epoch. Scores 0.50, 0.51, 0.515, 0.52, 0.60, ...: with min_delta
+// 0.05 only epoch 1 counts as progress, so training stops after epoch 3 (patience 2) and
+// keeps epoch 3 (0.515 > 0.51); with min_delta 0 every epoch is progress and all 8 run.
+TEST(Trainer, MinDeltaStopsOnSmallGainsButKeepsTheBestEpoch) {
+  MseArch arch(tiny_regressor(8, 8, 2), {0.5f, -0.3f});
+  InMemorySource data(random_examples(16, 8, 8, 4), "md");
+  InMemorySource val(random_examples(4, 8, 8, 5), "md-val");
+  for (const double min_delta : {0.05, 0.0}) {
+    TrainRecipe r = small_recipe();
+    r.epochs = 8;
+    r.patience = 2;
+    r.min_delta = min_delta;
+    TrainOptions opt;
+    opt.progress = 2;
+    const double scores[] = {0.50, 0.51, 0.515, 0.52, 0.60, 0.61, 0.62, 0.63};
+    int calls = 0;
+    opt.evaluator = [&](const std::vector<std::vector<Detection>>&,
+                        const std::vector<std::vector<Box>>&) { return scores[calls++]; };
+    const TrainResult res = train_graph(arch, arch.build_graph(), data, &val, r, opt);
+    if (min_delta > 0) {
+      EXPECT_TRUE(res.early_stopped);
+      EXPECT_EQ(res.epochs_completed, 3);
+      EXPECT_EQ(res.best_epoch, 2);
+      EXPECT_DOUBLE_EQ(res.best_metric, 0.515);
+    } else {
+      EXPECT_FALSE(res.early_stopped);
+      EXPECT_EQ(res.epochs_completed, 8);
+      EXPECT_DOUBLE_EQ(res.best_metric, 0.63);
+    }
+  }
+}
+
 TEST(ModelCache, SecondCallReusesTheCachedModel) {
   MseArch arch(tiny_regressor(8, 8, 2), {0.5f, -0.3f});
   InMemorySource data(random_examples(16, 8, 8, 6), "cache-data");
@@ -397,6 +430,8 @@ TEST(Recipe, ParsesJsonAndRefusesUnknownKeys) {
   EXPECT_THROW(recipe_from_json(R"({"learning_rate": 1})"), std::invalid_argument);
   EXPECT_THROW(recipe_from_json(R"({"augment": {"flip": 1}})"), std::invalid_argument);
   EXPECT_THROW(recipe_from_json(R"({"epochs": 0})"), std::invalid_argument);
+  EXPECT_THROW(recipe_from_json(R"({"min_delta": -0.1})"), std::invalid_argument);
+  EXPECT_DOUBLE_EQ(recipe_from_json(R"({"min_delta": 0.005})").min_delta, 0.005);
   EXPECT_THROW(recipe_from_json("not json"), std::invalid_argument);
   // The canonical form round-trips.
   EXPECT_EQ(recipe_from_json(r.canonical_json()).canonical_json(), r.canonical_json());

@@ -41,6 +41,7 @@ std::string canonical_cache_key(const ModelCacheKey& k) {
   j["dataset"] = k.dataset_spec;
   j["dataset_fingerprint"] = k.dataset_fingerprint;
   j["recipe"] = nlohmann::ordered_json::parse(k.recipe.canonical_json());
+  j["trainer"] = kTrainerVersion;
   // Only when set, so keys of models trained with the plugin's default stay valid.
   if (k.selection_score_threshold >= 0) j["selection_score_threshold"] = k.selection_score_threshold;
   return j.dump();

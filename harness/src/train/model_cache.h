@@ -18,6 +18,11 @@
 
 namespace tinydet {
 
+/// Part of every cache key: bumped when the trainer's arithmetic changes, so that models
+/// trained by an older trainer are not taken for this one's. 2: FusedAdam replaced
+/// torch::optim (same formulas, different float rounding).
+constexpr int kTrainerVersion = 2;
+
 struct ModelCacheKey {
   std::string plugin_name, plugin_version;
   ArchConfig config;
@@ -30,7 +35,8 @@ struct ModelCacheKey {
   float selection_score_threshold = -1.f;
 };
 
-/// Canonical JSON of the key (stable field order; the recipe without threads).
+/// Canonical JSON of the key (stable field order; the recipe without threads; the trainer
+/// version).
 std::string canonical_cache_key(const ModelCacheKey& key);
 /// 16 lowercase hex digits: FNV-1a 64 of canonical_cache_key.
 std::string cache_hash(const ModelCacheKey& key);

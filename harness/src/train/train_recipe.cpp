@@ -36,6 +36,7 @@ nlohmann::ordered_json recipe_json(const TrainRecipe& r) {
   j["bn_momentum"] = r.bn_momentum;
   j["grad_clip_norm"] = r.grad_clip_norm;
   j["patience"] = r.patience;
+  if (r.min_delta != 0) j["min_delta"] = r.min_delta;  // absent when 0: older keys stay valid
   j["eval_every"] = r.eval_every;
   j["seed"] = r.seed;
   j["augment"] = augment_json(r.augment);
@@ -70,7 +71,7 @@ TrainRecipe recipe_from_json(const std::string& text, const std::string& where) 
   };
   static const std::set<std::string> known = {
       "optimizer", "lr", "warmup_epochs", "min_lr_fraction", "batch_size", "epochs",
-      "weight_decay", "bn_momentum", "grad_clip_norm", "patience", "eval_every", "seed",
+      "weight_decay", "bn_momentum", "grad_clip_norm", "patience", "min_delta", "eval_every", "seed",
       "threads", "augment"};
   for (auto it = j.begin(); it != j.end(); ++it)
     if (!known.count(it.key()))
@@ -91,6 +92,7 @@ TrainRecipe recipe_from_json(const std::string& text, const std::string& where) 
   num(j, "bn_momentum", r.bn_momentum, "");
   num(j, "grad_clip_norm", r.grad_clip_norm, "");
   num(j, "patience", r.patience, "");
+  num(j, "min_delta", r.min_delta, "");
   num(j, "eval_every", r.eval_every, "");
   num(j, "seed", r.seed, "");
   num(j, "threads", r.threads, "");
@@ -114,6 +116,8 @@ TrainRecipe recipe_from_json(const std::string& text, const std::string& where) 
   if (r.epochs < 1) throw std::invalid_argument(where + ": 'epochs' must be >= 1");
   if (r.eval_every < 1) throw std::invalid_argument(where + ": 'eval_every' must be >= 1");
   if (r.patience < 0) throw std::invalid_argument(where + ": 'patience' must be >= 0");
+  if (!(r.min_delta >= 0 && r.min_delta < 1))
+    throw std::invalid_argument(where + ": 'min_delta' must be in [0, 1)");
   if (r.warmup_epochs < 0) throw std::invalid_argument(where + ": 'warmup_epochs' must be >= 0");
   if (r.bn_momentum < 0 || r.bn_momentum > 1)
     throw std::invalid_argument(where + ": 'bn_momentum' must be in [0, 1]");

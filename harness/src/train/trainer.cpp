@@ -119,7 +119,9 @@ struct LoopState {
   int64_t epoch_loss_count = 0;
   int best_epoch = -1;
   double best_metric = NAN;
-  int epochs_since_best = 0;
+  int epochs_since_best = 0;     // since the last epoch that beat its reference by min_delta
+  int progress_epoch = -1;       // that epoch, and its metric (the reference)
+  double progress_metric = NAN;
   bool early_stopped = false;
   bool has_best = false;
   std::vector<EpochRecord> history;
@@ -298,6 +300,10 @@ void save_checkpoint(const std::string& path, detail::TorchGraph& model,
                        {"best_metric", std::isfinite(s.best_metric) ? nlohmann::json(s.best_metric)
                                                                    : nlohmann::json()},
                        {"epochs_since_best", s.epochs_since_best},
+                       {"progress_epoch", s.progress_epoch},
+                       {"progress_metric", std::isfinite(s.progress_metric)
+                                               ? nlohmann::json(s.progress_metric)
+                                               : nlohmann::json()},
                        {"early_stopped", s.early_stopped},
                        {"has_best", s.has_best && best != nullptr},
                        {"history", history_json(s.history)}};
@@ -350,6 +356,9 @@ void load_checkpoint(const std::string& path, detail::TorchGraph& model,
   s.best_epoch = st.at("best_epoch").get<int>();
   s.best_metric = st.at("best_metric").is_number() ? st.at("best_metric").get<double>() : NAN;
   s.epochs_since_best = st.at("epochs_since_best").get<int>();
+  s.progress_epoch = st.at("progress_epoch").get<int>();
+  s.progress_metric =
+      st.at("progress_metric").is_number() ? st.at("progress_metric").get<double>() : NAN;
   s.early_stopped = st.at("early_stopped").get<bool>();
   s.has_best = st.at("has_best").get<bool>();
   s.history = history_from_json(st.at("history"));
@@ -582,13 +591,16 @@ TrainResult train_graph(const Architecture& arch, Graph graph, const TrainingSou
         s.best_metric = v.metric;
         s.best_epoch = s.epoch;
         s.has_best = true;
-        s.epochs_since_best = 0;
         module.export_weights(best);
         is_best = true;
-      } else {
-        s.epochs_since_best = s.epoch - s.best_epoch;
-        if (r.patience > 0 && s.epochs_since_best >= r.patience) s.early_stopped = true;
       }
+      // Patience runs from the last epoch that improved by more than min_delta.
+      if (s.progress_epoch < 0 || v.metric > s.progress_metric + r.min_delta) {
+        s.progress_epoch = s.epoch;
+        s.progress_metric = v.metric;
+      }
+      s.epochs_since_best = s.epoch - s.progress_epoch;
+      if (r.patience > 0 && s.epochs_since_best >= r.patience) s.early_stopped = true;
     }
     progress.epoch_end(s.epoch, rec.train_loss, rec.val_loss, rec.val_metric, result.metric_name,
                        is_best, rec.images_per_second);
@@ -598,8 +610,9 @@ TrainResult train_graph(const Architecture& arch, Graph graph, const TrainingSou
     s.epoch_loss_sum = 0;
     s.epoch_loss_count = 0;
     if (s.early_stopped)
-      progress.message("early stop: no better " + result.metric_name + " for " +
-                       std::to_string(s.epochs_since_best) + " epochs");
+      progress.message("early stop: no " + result.metric_name + " gain" +
+                       (r.min_delta > 0 ? " above " + nlohmann::json(r.min_delta).dump() : "") +
+                       " for " + std::to_string(s.epochs_since_best) + " epochs");
     save();
     if (stop_now() && s.epoch < r.epochs && !s.early_stopped) {
       result.interrupted = true;
