@@ -600,7 +600,9 @@ TrainResult train_graph(const Architecture& arch, Graph graph, const TrainingSou
         s.progress_metric = v.metric;
       }
       s.epochs_since_best = s.epoch - s.progress_epoch;
-      if (r.patience > 0 && s.epochs_since_best >= r.patience) s.early_stopped = true;
+      // Not on the last epoch: a run that completed its schedule did not stop early.
+      if (r.patience > 0 && s.epochs_since_best >= r.patience && !last_epoch)
+        s.early_stopped = true;
     }
     progress.epoch_end(s.epoch, rec.train_loss, rec.val_loss, rec.val_metric, result.metric_name,
                        is_best, rec.images_per_second);
