@@ -43,6 +43,19 @@ float parse_float_option(const std::string& text, const std::string& key,
   return float(v);
 }
 
+std::string choice_option(const ArchConfig& cfg, const std::vector<OptionInfo>& known,
+                          const std::string& key, const std::string& plugin,
+                          const std::vector<std::string>& choices) {
+  std::string value = option_or_default(cfg, known, key);
+  std::string listed;
+  for (const std::string& c : choices) {
+    if (c == value) return value;
+    listed += (listed.empty() ? "" : ", ") + c;
+  }
+  throw std::invalid_argument(plugin + ": option '" + key + "' = '" + value +
+                              "' is not one of " + listed);
+}
+
 int parse_int_option(const std::string& text, const std::string& key, const std::string& plugin,
                      int min_value, int max_value) {
   const float v = parse_float_option(text, key, plugin, float(min_value), float(max_value));

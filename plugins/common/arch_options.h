@@ -20,6 +20,12 @@ void check_known_options(const ArchConfig& cfg, const std::vector<OptionInfo>& k
 std::string option_or_default(const ArchConfig& cfg, const std::vector<OptionInfo>& known,
                               const std::string& key);
 
+/// The option's value (or default), which must be one of `choices`; throws naming the key,
+/// the value and the choices otherwise.
+std::string choice_option(const ArchConfig& cfg, const std::vector<OptionInfo>& known,
+                          const std::string& key, const std::string& plugin,
+                          const std::vector<std::string>& choices);
+
 /// Parses a finite float; throws naming the key and the text when it is not one, or when it
 /// lies outside [min_value, max_value].
 float parse_float_option(const std::string& text, const std::string& key,

@@ -65,17 +65,11 @@ class FomoArchitecture final : public Architecture {
                      [&](float a) { return std::abs(a - alpha) < 1e-6f; }))
       throw std::invalid_argument(std::string(kPlugin) + ": option 'alpha' = " + alpha_text +
                                   " is not one of 0.1, 0.35, 0.5, 0.75, 1.0");
-    const std::string cut = archutil::option_or_default(cfg, known, "cut");
-    int stride = 0;
-    if (cut == "block_6_expand_relu") stride = 8;
-    else if (cut == "block_3_expand_relu") stride = 4;
-    else
-      throw std::invalid_argument(std::string(kPlugin) + ": option 'cut' = '" + cut +
-                                  "' is not block_6_expand_relu or block_3_expand_relu");
-    const std::string target = archutil::option_or_default(cfg, known, "target");
-    if (target != "centre" && target != "cover")
-      throw std::invalid_argument(std::string(kPlugin) + ": option 'target' = '" + target +
-                                  "' is not 'centre' or 'cover'");
+    const std::string cut = archutil::choice_option(
+        cfg, known, "cut", kPlugin, {"block_6_expand_relu", "block_3_expand_relu"});
+    const int stride = cut == "block_6_expand_relu" ? 8 : 4;
+    const std::string target =
+        archutil::choice_option(cfg, known, "target", kPlugin, {"centre", "cover"});
     const float object_weight = archutil::parse_float_option(
         archutil::option_or_default(cfg, known, "object_weight"), "object_weight", kPlugin,
         1e-3f, 1e6f);

@@ -109,14 +109,10 @@ class TinyissimoYolo final : public Architecture {
         4096);
     const float fc_dropout = archutil::parse_float_option(
         archutil::option_or_default(cfg, known, "fc_dropout"), "fc_dropout", kPlugin, 0.f, 0.9f);
-    const std::string objectness = archutil::option_or_default(cfg, known, "objectness_loss");
-    if (objectness != "mse" && objectness != "bce")
-      throw std::invalid_argument(std::string(kPlugin) + ": option 'objectness_loss' = '" +
-                                  objectness + "' is neither 'mse' nor 'bce'");
-    const std::string target = archutil::option_or_default(cfg, known, "objectness_target");
-    if (target != "one" && target != "iou")
-      throw std::invalid_argument(std::string(kPlugin) + ": option 'objectness_target' = '" +
-                                  target + "' is neither 'one' nor 'iou'");
+    const std::string objectness =
+        archutil::choice_option(cfg, known, "objectness_loss", kPlugin, {"mse", "bce"});
+    const std::string target =
+        archutil::choice_option(cfg, known, "objectness_target", kPlugin, {"one", "iou"});
     archutil::check_input(cfg, kStride, kPlugin);
     cfg_ = cfg;
     objectness_bce_ = objectness == "bce";

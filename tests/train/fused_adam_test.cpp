@@ -24,6 +24,18 @@ void PrintTo(const Case& c, std::ostream* os) {
   *os << (c.decoupled ? "AdamW" : "Adam") << " max_norm " << c.max_norm;
 }
 
+/// libtorch's Optimizer over two parameter groups: `decayed` with `weight_decay`, the rest
+/// without.
+template <class Optimizer, class Options>
+std::unique_ptr<torch::optim::Optimizer> two_group_optimizer(
+    const std::vector<torch::Tensor>& decayed, const std::vector<torch::Tensor>& not_decayed,
+    double lr, double weight_decay) {
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(decayed, std::make_unique<Options>(Options(lr).weight_decay(weight_decay)));
+  groups.emplace_back(not_decayed, std::make_unique<Options>(Options(lr).weight_decay(0.0)));
+  return std::make_unique<Optimizer>(groups, Options(lr));
+}
+
 class FusedAdamVsTorch : public ::testing::TestWithParam<Case> {};
 
 TEST_P(FusedAdamVsTorch, MatchesTorchOverSeveralSteps) {
@@ -42,25 +54,15 @@ TEST_P(FusedAdamVsTorch, MatchesTorchOverSeveralSteps) {
     torch_params.push_back(
         torch::from_blob(v.data(), {n}, torch::kFloat32).clone().set_requires_grad(true));
   }
-  // Two groups, as the trainer builds them: decayed weights and the rest.
-  std::vector<torch::optim::OptimizerParamGroup> groups;
+  // Two groups, as the trainer builds them: decayed weights (0 and 2) and the rest.
   const double lr = 0.01;
-  std::unique_ptr<torch::optim::Optimizer> reference;
-  if (c.decoupled) {
-    using O = torch::optim::AdamWOptions;
-    groups.emplace_back(std::vector<torch::Tensor>{torch_params[0], torch_params[2]},
-                        std::make_unique<O>(O(lr).weight_decay(0.05)));
-    groups.emplace_back(std::vector<torch::Tensor>{torch_params[1], torch_params[3]},
-                        std::make_unique<O>(O(lr).weight_decay(0.0)));
-    reference = std::make_unique<torch::optim::AdamW>(groups, O(lr));
-  } else {
-    using O = torch::optim::AdamOptions;
-    groups.emplace_back(std::vector<torch::Tensor>{torch_params[0], torch_params[2]},
-                        std::make_unique<O>(O(lr).weight_decay(0.05)));
-    groups.emplace_back(std::vector<torch::Tensor>{torch_params[1], torch_params[3]},
-                        std::make_unique<O>(O(lr).weight_decay(0.0)));
-    reference = std::make_unique<torch::optim::Adam>(groups, O(lr));
-  }
+  const std::vector<torch::Tensor> decayed = {torch_params[0], torch_params[2]};
+  const std::vector<torch::Tensor> not_decayed = {torch_params[1], torch_params[3]};
+  std::unique_ptr<torch::optim::Optimizer> reference =
+      c.decoupled ? two_group_optimizer<torch::optim::AdamW, torch::optim::AdamWOptions>(
+                        decayed, not_decayed, lr, 0.05)
+                  : two_group_optimizer<torch::optim::Adam, torch::optim::AdamOptions>(
+                        decayed, not_decayed, lr, 0.05);
 
   FusedAdamOptions o;
   o.decoupled_weight_decay = c.decoupled;

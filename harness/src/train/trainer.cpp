@@ -119,8 +119,9 @@ struct LoopState {
   int64_t epoch_loss_count = 0;
   int best_epoch = -1;
   double best_metric = NAN;
-  int epochs_since_best = 0;     // since the last epoch that beat its reference by min_delta
-  int progress_epoch = -1;       // that epoch, and its metric (the reference)
+  // The last epoch that beat the previous such epoch's metric by more than min_delta, and
+  // its metric: patience counts epochs since it.
+  int progress_epoch = -1;
   double progress_metric = NAN;
   bool early_stopped = false;
   bool has_best = false;
@@ -164,12 +165,9 @@ torch::Tensor vector_tensor(const std::vector<float>& v) {
 class ModelOptimizer {
  public:
   ModelOptimizer(detail::TorchGraph& model, const TrainRecipe& r)
-      : params_(model.decay_parameters()), adam_(sizes(model), options(r)) {
-    decays_.assign(params_.size(), r.weight_decay);
-    for (const auto& p : model.no_decay_parameters()) {
-      params_.push_back(p);
-      decays_.push_back(0.0);
-    }
+      : params_(model.decay_parameters()),
+        decays_(params_.size(), r.weight_decay),
+        adam_(append_no_decay(model), options(r)) {
     for (const auto& p : params_)
       if (!p.is_contiguous() || p.scalar_type() != torch::kFloat32)
         throw std::logic_error("trainer: parameters must be contiguous float tensors");
@@ -217,10 +215,16 @@ class ModelOptimizer {
   }
 
  private:
-  static std::vector<size_t> sizes(const detail::TorchGraph& model) {
+  /// Appends the parameters that do not decay (weight decay 0) to params_ and decays_
+  /// (called from adam_'s initialiser: both are declared, so constructed, before it);
+  /// returns the sizes of all of them, in FusedAdam's order.
+  std::vector<size_t> append_no_decay(const detail::TorchGraph& model) {
+    for (const auto& p : model.no_decay_parameters()) {
+      params_.push_back(p);
+      decays_.push_back(0.0);
+    }
     std::vector<size_t> n;
-    for (const auto& p : model.decay_parameters()) n.push_back(size_t(p.numel()));
-    for (const auto& p : model.no_decay_parameters()) n.push_back(size_t(p.numel()));
+    for (const auto& p : params_) n.push_back(size_t(p.numel()));
     return n;
   }
   static FusedAdamOptions options(const TrainRecipe& r) {
@@ -299,7 +303,6 @@ void save_checkpoint(const std::string& path, detail::TorchGraph& model,
                        {"best_epoch", s.best_epoch},
                        {"best_metric", std::isfinite(s.best_metric) ? nlohmann::json(s.best_metric)
                                                                    : nlohmann::json()},
-                       {"epochs_since_best", s.epochs_since_best},
                        {"progress_epoch", s.progress_epoch},
                        {"progress_metric", std::isfinite(s.progress_metric)
                                                ? nlohmann::json(s.progress_metric)
@@ -355,7 +358,6 @@ void load_checkpoint(const std::string& path, detail::TorchGraph& model,
   s.epoch_loss_count = st.at("epoch_loss_count").get<int64_t>();
   s.best_epoch = st.at("best_epoch").get<int>();
   s.best_metric = st.at("best_metric").is_number() ? st.at("best_metric").get<double>() : NAN;
-  s.epochs_since_best = st.at("epochs_since_best").get<int>();
   s.progress_epoch = st.at("progress_epoch").get<int>();
   s.progress_metric =
       st.at("progress_metric").is_number() ? st.at("progress_metric").get<double>() : NAN;
@@ -599,9 +601,8 @@ TrainResult train_graph(const Architecture& arch, Graph graph, const TrainingSou
         s.progress_epoch = s.epoch;
         s.progress_metric = v.metric;
       }
-      s.epochs_since_best = s.epoch - s.progress_epoch;
       // Not on the last epoch: a run that completed its schedule did not stop early.
-      if (r.patience > 0 && s.epochs_since_best >= r.patience && !last_epoch)
+      if (r.patience > 0 && s.epoch - s.progress_epoch >= r.patience && !last_epoch)
         s.early_stopped = true;
     }
     progress.epoch_end(s.epoch, rec.train_loss, rec.val_loss, rec.val_metric, result.metric_name,
@@ -614,7 +615,7 @@ TrainResult train_graph(const Architecture& arch, Graph graph, const TrainingSou
     if (s.early_stopped)
       progress.message("early stop: no " + result.metric_name + " gain" +
                        (r.min_delta > 0 ? " above " + nlohmann::json(r.min_delta).dump() : "") +
-                       " for " + std::to_string(s.epochs_since_best) + " epochs");
+                       " for " + std::to_string(s.epoch - 1 - s.progress_epoch) + " epochs");
     save();
     if (stop_now() && s.epoch < r.epochs && !s.early_stopped) {
       result.interrupted = true;
